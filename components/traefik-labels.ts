@@ -1,0 +1,108 @@
+/**
+ * Traefik routing as pure functions: the Docker labels of a routed container and the flags of the
+ * Traefik container itself.
+ */
+
+export interface RouteSpec {
+    /** Host names served by this container; each gets its own router. */
+    readonly hosts: readonly string[];
+    /** Container port for HTTP. */
+    readonly port: number;
+    /** When set, `/websocket` on every host goes to this port (Odoo's gevent port). */
+    readonly websocketPort?: number;
+    /** Adds `X-Robots-Tag: noindex, nofollow` to every response (non-production hosts). */
+    readonly noindex: boolean;
+    /** Docker network Traefik reaches the container on. */
+    readonly network: string;
+}
+
+export const CERT_RESOLVER = "le";
+export const ENTRYPOINT_HTTPS = "websecure";
+
+/** Router name for a host: stable, derived from the hostname, safe in a label key. */
+export function routerName(host: string): string {
+    return host
+        .replace(/^\*\./, "wildcard.")
+        .replace(/[^a-z0-9]+/gi, "-")
+        .toLowerCase();
+}
+
+export function traefikLabels(spec: RouteSpec): Record<string, string> {
+    if (spec.hosts.length === 0) throw new Error("a routed container needs at least one host");
+    const labels: Record<string, string> = {
+        "traefik.enable": "true",
+        "traefik.docker.network": spec.network,
+    };
+    for (const host of spec.hosts) {
+        const r = routerName(host);
+        const middlewares = [`${r}-headers`];
+        const router = (name: string, rule: string, service: string, priority?: number) => {
+            labels[`traefik.http.routers.${name}.rule`] = rule;
+            labels[`traefik.http.routers.${name}.entrypoints`] = ENTRYPOINT_HTTPS;
+            labels[`traefik.http.routers.${name}.tls.certresolver`] = CERT_RESOLVER;
+            labels[`traefik.http.routers.${name}.service`] = service;
+            labels[`traefik.http.routers.${name}.middlewares`] = middlewares.join(",");
+            if (priority !== undefined) {
+                labels[`traefik.http.routers.${name}.priority`] = String(priority);
+            }
+        };
+        router(r, `Host(\`${host}\`)`, r);
+        labels[`traefik.http.services.${r}.loadbalancer.server.port`] = String(spec.port);
+        if (spec.websocketPort !== undefined) {
+            router(`${r}-ws`, `Host(\`${host}\`) && PathPrefix(\`/websocket\`)`, `${r}-ws`, 1000);
+            labels[`traefik.http.services.${r}-ws.loadbalancer.server.port`] = String(
+                spec.websocketPort,
+            );
+        }
+        const h = `traefik.http.middlewares.${r}-headers.headers`;
+        labels[`${h}.stsSeconds`] = "31536000";
+        labels[`${h}.contentTypeNosniff`] = "true";
+        labels[`${h}.referrerPolicy`] = "strict-origin-when-cross-origin";
+        if (spec.noindex) {
+            labels[`${h}.customResponseHeaders.X-Robots-Tag`] = "noindex, nofollow";
+        }
+    }
+    return labels;
+}
+
+/** Labels as the Docker provider takes them, sorted for a stable diff. */
+export function labelList(labels: Record<string, string>): { label: string; value: string }[] {
+    return Object.keys(labels)
+        .sort()
+        .map((label) => ({ label, value: labels[label] }));
+}
+
+export interface TraefikSettings {
+    readonly acmeEmail: string;
+    readonly network: string;
+    /** Use Let's Encrypt's staging CA (no rate limits, untrusted certificates). */
+    readonly acmeStaging?: boolean;
+}
+
+/** The Traefik container's command: Docker provider, HTTPS only, DNS-01 through Cloudflare. */
+export function traefikFlags(s: TraefikSettings): string[] {
+    const flags = [
+        "--providers.docker=true",
+        "--providers.docker.exposedbydefault=false",
+        `--providers.docker.network=${s.network}`,
+        "--entrypoints.web.address=:80",
+        `--entrypoints.web.http.redirections.entrypoint.to=${ENTRYPOINT_HTTPS}`,
+        "--entrypoints.web.http.redirections.entrypoint.scheme=https",
+        `--entrypoints.${ENTRYPOINT_HTTPS}.address=:443`,
+        `--certificatesresolvers.${CERT_RESOLVER}.acme.email=${s.acmeEmail}`,
+        `--certificatesresolvers.${CERT_RESOLVER}.acme.storage=/letsencrypt/acme.json`,
+        `--certificatesresolvers.${CERT_RESOLVER}.acme.dnschallenge.provider=cloudflare`,
+        `--certificatesresolvers.${CERT_RESOLVER}.acme.dnschallenge.resolvers=1.1.1.1:53,1.0.0.1:53`,
+        "--api.dashboard=false",
+        "--ping=true",
+        "--accesslog=true",
+        "--log.level=INFO",
+    ];
+    if (s.acmeStaging === true) {
+        flags.push(
+            `--certificatesresolvers.${CERT_RESOLVER}.acme.caserver=` +
+                "https://acme-staging-v02.api.letsencrypt.org/directory",
+        );
+    }
+    return flags;
+}

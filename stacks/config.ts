@@ -1,0 +1,536 @@
+import { z } from "zod";
+import { CANONICAL_ADDONS_PATH, addonsPathProblems } from "./addons";
+
+/** The project name: the namespace of every config key (`odoo-platform:<key>`). */
+export const PROJECT = "odoo-platform";
+
+export const STAGES = ["production", "staging", "preview"] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** DigitalOcean regions that run droplets and volumes. */
+export const DROPLET_REGIONS = [
+    "nyc1",
+    "nyc3",
+    "sfo2",
+    "sfo3",
+    "ams3",
+    "sgp1",
+    "lon1",
+    "fra1",
+    "tor1",
+    "blr1",
+    "syd1",
+    "atl1",
+] as const;
+
+/** DigitalOcean regions that offer Spaces object storage. */
+export const SPACES_REGIONS = [
+    "nyc3",
+    "sfo2",
+    "sfo3",
+    "ams3",
+    "sgp1",
+    "fra1",
+    "syd1",
+    "blr1",
+    "lon1",
+    "tor1",
+    "atl1",
+] as const;
+
+export type ConfigKeyType = "string" | "integer" | "boolean" | "array";
+
+export interface ConfigKey {
+    readonly type: ConfigKeyType;
+    readonly secret?: boolean;
+    readonly description: string;
+}
+
+/**
+ * Every config key of the project. `Pulumi.yaml` declares exactly these (a test holds the two
+ * together); defaults live in `STAGE_DEFAULTS` and the schema below, nowhere else.
+ */
+export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
+    domain: {
+        type: "string",
+        description: "Apex domain of the Cloudflare zone, e.g. example.com.",
+    },
+    cloudflareZoneId: { type: "string", description: "Cloudflare zone id of `domain` (32 hex)." },
+    region: { type: "string", description: "DigitalOcean region of the host, e.g. fra1." },
+    runtime: { type: "string", description: "Where Odoo runs: `droplet` (default)." },
+    dropletSize: { type: "string", description: "Droplet size slug, e.g. s-2vcpu-4gb." },
+    volumeSizeGb: {
+        type: "integer",
+        description: "Block-storage volume size in GB for PostgreSQL data and the filestore.",
+    },
+    sshAllowedCidrs: {
+        type: "array",
+        description: "CIDRs allowed to reach SSH (22/tcp); the deploying machine must be in one.",
+    },
+    sshPublicKey: { type: "string", description: "Public key installed on the droplet for root." },
+    acmeEmail: { type: "string", description: "Contact e-mail for Let's Encrypt certificates." },
+    manageZoneSettings: {
+        type: "boolean",
+        description: "Whether this stack owns the zone's TLS settings (default: production only).",
+    },
+    odooVersion: { type: "string", description: "Odoo major version: 17.0, 18.0 or 19.0." },
+    odooImage: {
+        type: "string",
+        description: "Odoo image with the addons baked in (default: the official odoo:<version>).",
+    },
+    odooWorkers: { type: "integer", description: "Odoo HTTP worker processes." },
+    odooMaxCronThreads: {
+        type: "integer",
+        description: "Cron worker threads; must be 0 outside production.",
+    },
+    odooDatabase: { type: "string", description: "The one database this environment serves." },
+    odooAddonsPath: {
+        type: "array",
+        description: "Addons path; must equal the canonical list in stacks/addons-path.json.",
+    },
+    odooLimitMemorySoftMb: { type: "integer", description: "Odoo limit_memory_soft per worker." },
+    odooLimitMemoryHardMb: { type: "integer", description: "Odoo limit_memory_hard per worker." },
+    odooLimitTimeCpu: { type: "integer", description: "Odoo limit_time_cpu in seconds." },
+    odooLimitTimeReal: { type: "integer", description: "Odoo limit_time_real in seconds." },
+    odooContainerMemoryMb: { type: "integer", description: "Memory limit of the Odoo container." },
+    postgresImage: { type: "string", description: "PostgreSQL image for the database container." },
+    smtpHost: { type: "string", description: "Production outgoing mail server (production only)." },
+    smtpPort: { type: "integer", description: "Production SMTP port (production only)." },
+    smtpUser: { type: "string", description: "Production SMTP user (production only)." },
+    smtpSsl: { type: "boolean", description: "Use TLS to the SMTP server (production only)." },
+    smtpFrom: { type: "string", description: "Default From address (production only)." },
+    backupRegion: {
+        type: "string",
+        description: "Spaces region of the backup bucket; must differ from `region`.",
+    },
+    backupBucket: { type: "string", description: "Backup bucket name (globally unique)." },
+    alertEmails: { type: "array", description: "E-mail addresses that receive alerts." },
+    alertSlackChannel: { type: "string", description: "Slack channel that receives alerts." },
+    adminPassword: {
+        type: "string",
+        secret: true,
+        description: "Odoo master password (admin_passwd), at least 16 characters.",
+    },
+    postgresPassword: {
+        type: "string",
+        secret: true,
+        description: "Password of the PostgreSQL role Odoo uses, at least 16 characters.",
+    },
+    smtpPassword: {
+        type: "string",
+        secret: true,
+        description: "Production SMTP password (production only).",
+    },
+    mailpitUiPassword: {
+        type: "string",
+        secret: true,
+        description: "Password of the Mailpit web UI (non-production only).",
+    },
+    alertSlackUrl: {
+        type: "string",
+        secret: true,
+        description: "Slack incoming-webhook URL for alerts.",
+    },
+};
+
+/** Per-stage defaults: the only place a default value is written. */
+export const STAGE_DEFAULTS = {
+    production: {
+        dropletSize: "s-2vcpu-4gb",
+        volumeSizeGb: 100,
+        odooWorkers: 4,
+        odooMaxCronThreads: 2,
+        odooDatabase: "odoo",
+        odooContainerMemoryMb: 3584,
+        manageZoneSettings: true,
+    },
+    staging: {
+        dropletSize: "s-2vcpu-4gb",
+        volumeSizeGb: 50,
+        odooWorkers: 2,
+        odooMaxCronThreads: 0,
+        odooDatabase: "odoo_staging",
+        odooContainerMemoryMb: 2048,
+        manageZoneSettings: false,
+    },
+    preview: {
+        dropletSize: "s-2vcpu-4gb",
+        volumeSizeGb: 50,
+        odooWorkers: 0,
+        odooMaxCronThreads: 0,
+        odooDatabase: "odoo_preview",
+        odooContainerMemoryMb: 1024,
+        manageZoneSettings: false,
+    },
+} as const satisfies Record<Stage, object>;
+
+export const COMMON_DEFAULTS = {
+    runtime: "droplet",
+    odooVersion: "18.0",
+    odooLimitMemorySoftMb: 2048,
+    odooLimitMemoryHardMb: 2560,
+    odooLimitTimeCpu: 600,
+    odooLimitTimeReal: 1200,
+    postgresImage: "postgres:16",
+    smtpPort: 587,
+    smtpSsl: true,
+    odooAddonsPath: CANONICAL_ADDONS_PATH,
+} as const;
+
+/** Keys a non-production stack must not carry: production mail and production backups. */
+export const PRODUCTION_ONLY_KEYS = [
+    "smtpHost",
+    "smtpPort",
+    "smtpUser",
+    "smtpSsl",
+    "smtpFrom",
+    "smtpPassword",
+    "backupRegion",
+    "backupBucket",
+] as const;
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const CIDR4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const CIDR6 = /^[0-9a-f:]+:[0-9a-f:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/i;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const DB_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+const int = (min: number, max: number, what: string) =>
+    z
+        .number({ error: `must be a whole number (${what})` })
+        .int(`must be a whole number (${what})`)
+        .min(min, `must be at least ${min} (${what})`)
+        .max(max, `must be at most ${max} (${what})`);
+
+const password = (what: string) =>
+    z
+        .string({ error: `must be set as a secret (${what})` })
+        .min(16, `must be at least 16 characters (${what})`);
+
+/** The schema of one stage's config. Defaults come from STAGE_DEFAULTS / COMMON_DEFAULTS. */
+export function configSchema(stage: Stage) {
+    const d = { ...COMMON_DEFAULTS, ...STAGE_DEFAULTS[stage] };
+    const production = stage === "production";
+    return z
+        .object({
+            domain: z
+                .string({ error: "is required: the apex domain of your Cloudflare zone" })
+                .regex(HOSTNAME, "must be a lower-case domain name such as example.com"),
+            cloudflareZoneId: z
+                .string({ error: "is required: the zone id shown on the Cloudflare dashboard" })
+                .regex(/^[0-9a-f]{32}$/, "must be the 32-character hex zone id from Cloudflare"),
+            region: z.enum(DROPLET_REGIONS, {
+                error: `must be a DigitalOcean region: ${DROPLET_REGIONS.join(", ")}`,
+            }),
+            runtime: z
+                .enum(["droplet", "app-platform"], { error: "must be droplet or app-platform" })
+                .default(d.runtime)
+                .refine((r) => r === "droplet", {
+                    message: "app-platform is not available in this version; use droplet",
+                }),
+            dropletSize: z
+                .string()
+                .regex(
+                    /^[a-z0-9]+(-[a-z0-9]+)+$/,
+                    "must be a droplet size slug such as s-2vcpu-4gb",
+                )
+                .default(d.dropletSize),
+            volumeSizeGb: int(10, 16384, "GB of block storage").default(d.volumeSizeGb),
+            sshAllowedCidrs: z
+                .array(
+                    z
+                        .string()
+                        .refine(
+                            (c) => CIDR4.test(c) || CIDR6.test(c),
+                            "must be a CIDR such as 203.0.113.7/32",
+                        ),
+                    { error: "is required: a list of CIDRs allowed to reach SSH" },
+                )
+                .min(1, "needs at least one CIDR: Pulumi reaches Docker on the host over SSH"),
+            sshPublicKey: z
+                .string({ error: "is required: the SSH public key of the deploying machine" })
+                .regex(
+                    /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/,
+                    "must be an OpenSSH public key (ssh-ed25519 AAAA...)",
+                ),
+            acmeEmail: z
+                .string({ error: "is required: Let's Encrypt sends expiry notices there" })
+                .regex(EMAIL, "must be an e-mail address"),
+            manageZoneSettings: z.boolean().default(d.manageZoneSettings),
+            odooVersion: z
+                .enum(["17.0", "18.0", "19.0"], { error: "must be 17.0, 18.0 or 19.0" })
+                .default(d.odooVersion),
+            odooImage: z
+                .string()
+                .regex(/^[a-z0-9./_:@-]+$/, "must be an image reference such as odoo:18.0")
+                .optional(),
+            odooWorkers: int(0, 64, "Odoo workers").default(d.odooWorkers),
+            odooMaxCronThreads: int(0, 16, "cron threads").default(d.odooMaxCronThreads),
+            odooDatabase: z
+                .string()
+                .regex(DB_NAME, "must be a PostgreSQL name: lower case, digits and _")
+                .default(d.odooDatabase),
+            odooAddonsPath: z
+                .array(z.string(), { error: "must be a list of absolute paths" })
+                .default([...d.odooAddonsPath]),
+            odooLimitMemorySoftMb: int(256, 65536, "MB").default(d.odooLimitMemorySoftMb),
+            odooLimitMemoryHardMb: int(256, 65536, "MB").default(d.odooLimitMemoryHardMb),
+            odooLimitTimeCpu: int(10, 86400, "seconds").default(d.odooLimitTimeCpu),
+            odooLimitTimeReal: int(10, 86400, "seconds").default(d.odooLimitTimeReal),
+            odooContainerMemoryMb: int(512, 262144, "MB").default(d.odooContainerMemoryMb),
+            postgresImage: z
+                .string()
+                .regex(
+                    /^postgres:\d+([.-][a-z0-9.]+)?$/,
+                    "must be an official image such as postgres:16",
+                )
+                .default(d.postgresImage),
+            smtpHost: z.string().regex(HOSTNAME, "must be a host name").optional(),
+            smtpPort: int(1, 65535, "TCP port").optional(),
+            smtpUser: z.string().min(1).optional(),
+            smtpSsl: z.boolean().optional(),
+            smtpFrom: z.string().regex(EMAIL, "must be an e-mail address").optional(),
+            backupRegion: z
+                .enum(SPACES_REGIONS, {
+                    error: `must be a Spaces region: ${SPACES_REGIONS.join(", ")}`,
+                })
+                .optional(),
+            backupBucket: z
+                .string()
+                .regex(BUCKET, "must be 3-63 characters: lower case, digits and -")
+                .optional(),
+            alertEmails: z
+                .array(z.string().regex(EMAIL, "must be an e-mail address"), {
+                    error: "is required: a list of e-mail addresses that receive alerts",
+                })
+                .min(1, "needs at least one address: an alert nobody receives is a log line"),
+            alertSlackChannel: z.string().optional(),
+            adminPassword: password("Odoo master password"),
+            postgresPassword: password("PostgreSQL password"),
+            smtpPassword: z.string().optional(),
+            mailpitUiPassword: z.string().optional(),
+            alertSlackUrl: z
+                .string()
+                .regex(/^https:\/\/hooks\.slack\.com\//, "must be a Slack incoming-webhook URL")
+                .optional(),
+        })
+        .transform((c) => ({
+            ...c,
+            odooImage: c.odooImage ?? `odoo:${c.odooVersion}`,
+            smtpPort: production ? (c.smtpPort ?? d.smtpPort) : undefined,
+            smtpSsl: production ? (c.smtpSsl ?? d.smtpSsl) : undefined,
+        }));
+}
+
+export type ValidConfig = z.output<ReturnType<typeof configSchema>>;
+
+export interface ConfigProblem {
+    /** Full config key, e.g. `odoo-platform:odooWorkers`. */
+    readonly key: string;
+    readonly message: string;
+    /** What was found, rendered for a human; secrets are never shown. */
+    readonly found: string;
+}
+
+/** A configuration mistake: every problem at once, no stack trace, nothing created. */
+export class ConfigError extends Error {
+    constructor(
+        readonly stack_: string,
+        readonly problems: readonly ConfigProblem[],
+    ) {
+        super(formatProblems(stack_, problems));
+        this.name = "ConfigError";
+    }
+}
+
+export function formatProblems(stack: string, problems: readonly ConfigProblem[]): string {
+    const n = problems.length;
+    const lines = problems.map((p) => {
+        const bare = p.key.replace(`${PROJECT}:`, "");
+        const secret = CONFIG_KEYS[bare]?.secret === true;
+        const remove = p.message.startsWith("must not be set") || p.message.startsWith("is not a");
+        const pathed = /[[.]/.test(bare) ? `--path '${bare}'` : bare;
+        const fix = remove
+            ? `pulumi config rm ${bare.split(/[[.]/)[0]} -s ${stack}`
+            : `pulumi config set ${secret ? "--secret " : ""}${pathed} <value> -s ${stack}`;
+        return `  - ${p.key}: ${p.message} (found: ${p.found}). Fix: ${fix}`;
+    });
+    return (
+        `stack "${stack}" has ${n} configuration problem${n === 1 ? "" : "s"}; ` +
+        `nothing was created or changed:\n${lines.join("\n")}`
+    );
+}
+
+/** The stage of a stack, from its name: `prod`, `staging` or `pr-<N>`. */
+export function stageOfStack(stack: string): Stage {
+    if (stack === "prod") return "production";
+    if (stack === "staging") return "staging";
+    if (/^pr-[1-9]\d*$/.test(stack)) return "preview";
+    throw new ConfigError(stack, [
+        {
+            key: "stack name",
+            message: 'must be "prod", "staging" or "pr-<N>" (the stage is read from the name)',
+            found: JSON.stringify(stack),
+        },
+    ]);
+}
+
+function renderFound(key: string, value: unknown): string {
+    if (value === undefined) return "nothing";
+    if (CONFIG_KEYS[key]?.secret) return "[secret]";
+    return JSON.stringify(value);
+}
+
+/** Turns raw config strings into typed values by the key's declared type; bad values pass through
+ * unchanged so that the schema reports them with what was found. */
+export function coerceRaw(key: string, raw: string): unknown {
+    const type = CONFIG_KEYS[key]?.type;
+    switch (type) {
+        case "integer":
+            return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+        case "boolean":
+            return raw === "true" ? true : raw === "false" ? false : raw;
+        case "array":
+            try {
+                return JSON.parse(raw);
+            } catch {
+                return raw;
+            }
+        default:
+            return raw;
+    }
+}
+
+/**
+ * Rules across keys and stages. They run on the raw input even when single keys are malformed,
+ * so that one run lists every problem; a key of the wrong type is left to the schema.
+ */
+export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const issue = (key: string, message: string) =>
+        problems.push({ key: `${PROJECT}:${key}`, message, found: renderFound(key, c[key]) });
+    const d = { ...COMMON_DEFAULTS, ...STAGE_DEFAULTS[stage] };
+    const num = (key: string, dflt: number) =>
+        typeof c[key] === "number" ? (c[key] as number) : dflt;
+
+    if (Array.isArray(c.odooAddonsPath) && c.odooAddonsPath.every((e) => typeof e === "string")) {
+        for (const p of addonsPathProblems(c.odooAddonsPath as string[]))
+            issue("odooAddonsPath", p);
+    }
+    const soft = num("odooLimitMemorySoftMb", d.odooLimitMemorySoftMb);
+    const hard = num("odooLimitMemoryHardMb", d.odooLimitMemoryHardMb);
+    if (soft >= hard) {
+        issue("odooLimitMemorySoftMb", `must be below odooLimitMemoryHardMb (${hard})`);
+    }
+    if ((c.alertSlackChannel === undefined) !== (c.alertSlackUrl === undefined)) {
+        issue(
+            c.alertSlackChannel === undefined ? "alertSlackChannel" : "alertSlackUrl",
+            "alertSlackChannel and alertSlackUrl (secret) go together",
+        );
+    }
+    if (stage === "production") {
+        for (const key of ["smtpHost", "smtpUser", "smtpFrom", "smtpPassword", "backupRegion"]) {
+            if (c[key] === undefined) {
+                issue(key, "is required in production (real mail and off-site backups)");
+            }
+        }
+        if (c.backupRegion !== undefined && c.backupRegion === c.region) {
+            issue(
+                "backupRegion",
+                `must differ from region (${String(c.region)}): a backup in the host's region ` +
+                    "is lost with it",
+            );
+        }
+        if (c.mailpitUiPassword !== undefined) {
+            issue("mailpitUiPassword", "must not be set in production: production has no Mailpit");
+        }
+    } else {
+        for (const key of PRODUCTION_ONLY_KEYS) {
+            if (c[key] !== undefined) {
+                issue(
+                    key,
+                    `must not be set on a ${stage} stack: outside production mail goes to ` +
+                        "Mailpit and backups belong to production",
+                );
+            }
+        }
+        if (c.odooMaxCronThreads !== undefined && c.odooMaxCronThreads !== 0) {
+            issue(
+                "odooMaxCronThreads",
+                `must be 0 on a ${stage} stack: crons must never run on a copy of production data`,
+            );
+        }
+        const mp = c.mailpitUiPassword;
+        if (typeof mp !== "string" || mp.length < 12) {
+            issue(
+                "mailpitUiPassword",
+                "must be set as a secret of at least 12 characters: captured mail is customer data",
+            );
+        }
+    }
+    return problems;
+}
+
+/**
+ * Validates a stack's raw config (key → string as Pulumi stores it). Returns the typed config or
+ * throws one ConfigError that lists every problem, including keys the project does not know.
+ */
+export function parseConfig(
+    stack: string,
+    raw: Readonly<Record<string, string | undefined>>,
+): Omit<ValidConfig, SecretKey> & { stack: string; stage: Stage } {
+    const stage = stageOfStack(stack);
+    const input: Record<string, unknown> = {};
+    const problems: ConfigProblem[] = [];
+    for (const [fullKey, value] of Object.entries(raw)) {
+        if (value === undefined) continue;
+        const [ns, key] = fullKey.includes(":") ? fullKey.split(":", 2) : [PROJECT, fullKey];
+        if (ns !== PROJECT) continue; // provider config such as digitalocean:token
+        if (!(key in CONFIG_KEYS)) {
+            problems.push({
+                key: `${PROJECT}:${key}`,
+                message: "is not a setting of this project (a typo?); see the README config table",
+                found: JSON.stringify(value),
+            });
+            continue;
+        }
+        input[key] = coerceRaw(key, value);
+    }
+    const result = configSchema(stage).safeParse(input, { reportInput: true });
+    problems.push(...crossChecks(stage, input));
+    if (!result.success) {
+        for (const i of result.error.issues) {
+            const top = String(i.path[0] ?? "");
+            const path = i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`));
+            const key = `${PROJECT}:${path.join("").replace(/^\./, "")}`;
+            const found = i.path.length > 1 ? (i as { input?: unknown }).input : input[top];
+            problems.push({ key, message: i.message, found: renderFound(top, found) });
+        }
+    }
+    if (problems.length > 0) throw new ConfigError(stack, problems);
+    if (!result.success) throw new Error("unreachable: schema failed without issues");
+    // Secret values were read only to be validated; they reach resources as pulumi secrets
+    // (config.requireSecret in index.ts), never as plain strings from here.
+    const {
+        adminPassword: _a,
+        postgresPassword: _p,
+        smtpPassword: _s,
+        mailpitUiPassword: _m,
+        alertSlackUrl: _u,
+        ...plain
+    } = result.data;
+    return { ...plain, stack, stage };
+}
+
+export type SecretKey =
+    "adminPassword" | "postgresPassword" | "smtpPassword" | "mailpitUiPassword" | "alertSlackUrl";
+
+export type PlatformConfig = ReturnType<typeof parseConfig>;
+
+/** Secrets a stage must have; the offline preview fills exactly these with placeholders. */
+export function requiredSecrets(stage: Stage): SecretKey[] {
+    return stage === "production"
+        ? ["adminPassword", "postgresPassword", "smtpPassword"]
+        : ["adminPassword", "postgresPassword", "mailpitUiPassword"];
+}

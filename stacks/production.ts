@@ -1,0 +1,23 @@
+import { PlatformConfig } from "./config";
+import { Secrets, buildEnvironment } from "./environment";
+
+/**
+ * The `prod` stack: `erp.<domain>` (proxied, Full strict), real mail, crons on, off-site backups,
+ * and every stateful resource protected.
+ */
+export function buildProduction(cfg: PlatformConfig, secrets: Secrets) {
+    if (cfg.stage !== "production") throw new Error(`buildProduction got a ${cfg.stage} config`);
+    const env = buildEnvironment(cfg, secrets, {
+        name: "prod",
+        records: [{ name: "erp", proxied: true }],
+        backups: true,
+    });
+    return {
+        stage: cfg.stage,
+        url: env.url,
+        healthUrl: env.healthUrl,
+        hostIp: env.hostIp,
+        backupBucket: env.backupBucket,
+        backupEndpoint: env.backupEndpoint,
+    };
+}

@@ -1,0 +1,62 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { RecordedResource, inputsOf, runProgram } from "../tools/mock-cloud";
+import { loadStackConfig } from "../tools/stack-config";
+
+export const ROOT = path.resolve(__dirname, "..");
+
+/** The example stack's config as the offline preview reads it, with overrides (undefined = rm). */
+export function exampleConfig(
+    stack: "prod" | "staging",
+    overrides: Record<string, string | undefined> = {},
+): { config: Record<string, string>; secretKeys: string[] } {
+    const base = loadStackConfig(stack);
+    const config = { ...base.config };
+    for (const [k, v] of Object.entries(overrides)) {
+        const full = k.includes(":") ? k : `odoo-platform:${k}`;
+        if (v === undefined) delete config[full];
+        else config[full] = v;
+    }
+    return { config, secretKeys: base.secretKeys };
+}
+
+export async function runStack(
+    stack: "prod" | "staging",
+    overrides: Record<string, string | undefined> = {},
+) {
+    const { config, secretKeys } = exampleConfig(stack, overrides);
+    return runProgram({ stack, config, secretKeys });
+}
+
+export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
+    return resources.filter((r) => r.type === type);
+}
+
+/** The one resource with this type and name; fails when there is none or several. */
+export function one(resources: readonly RecordedResource[], type: string, name: string) {
+    const hits = resources.filter((r) => r.type === type && r.name === name);
+    if (hits.length !== 1) {
+        throw new Error(`expected one ${type} "${name}", found ${hits.length}`);
+    }
+    return { resource: hits[0], inputs: inputsOf(hits[0]) };
+}
+
+/** Counts resources per type. */
+export function countByType(resources: readonly RecordedResource[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    return counts;
+}
+
+/** Runs a real command-line tool on a file holding `content`; returns status and output. */
+export function checkWith(tool: string, args: string[], content: string, ext: string) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "odoo-platform-"));
+    const file = path.join(dir, `artifact${ext}`);
+    fs.writeFileSync(file, content);
+    const r = spawnSync(tool, [...args, file], { encoding: "utf8" });
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (r.error) throw new Error(`${tool} could not run (${r.error.message}); .ci/run installs it`);
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}

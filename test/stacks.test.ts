@@ -1,0 +1,375 @@
+import { strict as assert } from "assert";
+import { CANONICAL_ADDONS_PATH } from "../stacks/addons";
+import { ProgramRun, RecordedResource, SECRET_SIG, SIG_KEY, inputsOf } from "../tools/mock-cloud";
+import { countByType, one, ofType, runStack } from "./helpers";
+
+const T = {
+    vpc: "digitalocean:index/vpc:Vpc",
+    droplet: "digitalocean:index/droplet:Droplet",
+    volume: "digitalocean:index/volume:Volume",
+    ip: "digitalocean:index/reservedIp:ReservedIp",
+    ipAssign: "digitalocean:index/reservedIpAssignment:ReservedIpAssignment",
+    sshKey: "digitalocean:index/sshKey:SshKey",
+    firewall: "digitalocean:index/firewall:Firewall",
+    bucket: "digitalocean:index/spacesBucket:SpacesBucket",
+    spacesKey: "digitalocean:index/spacesKey:SpacesKey",
+    alert: "digitalocean:index/monitorAlert:MonitorAlert",
+    uptime: "digitalocean:index/uptimeCheck:UptimeCheck",
+    uptimeAlert: "digitalocean:index/uptimeAlert:UptimeAlert",
+    record: "cloudflare:index/dnsRecord:DnsRecord",
+    zoneSetting: "cloudflare:index/zoneSetting:ZoneSetting",
+    token: "cloudflare:index/apiToken:ApiToken",
+    container: "docker:index/container:Container",
+    image: "docker:index/remoteImage:RemoteImage",
+    network: "docker:index/network:Network",
+    dockerProvider: "pulumi:providers:docker",
+    ready: "command:local:Command",
+};
+
+/** True when the wire value at this input is a secret (or holds one). */
+function holdsSecret(v: unknown): boolean {
+    if (typeof v !== "object" || v === null) return false;
+    if ((v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG) return true;
+    return Object.values(v as Record<string, unknown>).some(holdsSecret);
+}
+
+function containerEnv(run: ProgramRun, name: string): string[] {
+    return one(run.resources, T.container, name).inputs["envs"] as string[];
+}
+
+describe("staging stack (offline, mocked cloud)", function () {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runStack("staging");
+    });
+
+    it("registers exactly the expected resources", () => {
+        assert.deepEqual(countByType(run.resources), {
+            "pulumi:pulumi:Stack": 1,
+            "odoo-platform:host:OdooHost": 1,
+            "odoo-platform:dns:WildcardDns": 1,
+            "odoo-platform:host:OdooContainers": 1,
+            "odoo-platform:monitoring:Monitoring": 1,
+            [T.vpc]: 1,
+            [T.sshKey]: 1,
+            [T.volume]: 1,
+            [T.droplet]: 1,
+            [T.ip]: 1,
+            [T.ipAssign]: 1,
+            [T.firewall]: 1,
+            [T.ready]: 1,
+            [T.dockerProvider]: 1,
+            [T.token]: 1,
+            [T.record]: 3,
+            [T.network]: 1,
+            [T.image]: 4,
+            [T.container]: 4,
+            [T.uptime]: 1,
+            [T.uptimeAlert]: 3,
+            [T.alert]: 3,
+        });
+    });
+
+    it("parents every resource under its component", () => {
+        const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+        for (const r of run.resources) {
+            if (r.type === "pulumi:pulumi:Stack") continue;
+            const parent = byUrn.get(r.parent);
+            assert.ok(parent, `${r.name} has no recorded parent`);
+            if (r.type.startsWith("odoo-platform:"))
+                assert.equal(parent.type, "pulumi:pulumi:Stack");
+            else
+                assert.ok(
+                    parent.type.startsWith("odoo-platform:"),
+                    `${r.name} sits under ${parent.type}`,
+                );
+        }
+    });
+
+    it("opens SSH to the configured CIDR only and blocks outbound SMTP", () => {
+        const fw = one(run.resources, T.firewall, "staging-fw").inputs;
+        assert.deepEqual(fw["inboundRules"], [
+            { protocol: "tcp", portRange: "80", sourceAddresses: ["0.0.0.0/0", "::/0"] },
+            { protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0", "::/0"] },
+            { protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.10/32"] },
+            { protocol: "icmp", sourceAddresses: ["0.0.0.0/0", "::/0"] },
+        ]);
+        assert.deepEqual(fw["outboundRules"], [
+            { protocol: "tcp", portRange: "1-24", destinationAddresses: ["0.0.0.0/0", "::/0"] },
+            { protocol: "tcp", portRange: "26-464", destinationAddresses: ["0.0.0.0/0", "::/0"] },
+            { protocol: "tcp", portRange: "466-586", destinationAddresses: ["0.0.0.0/0", "::/0"] },
+            {
+                protocol: "tcp",
+                portRange: "588-65535",
+                destinationAddresses: ["0.0.0.0/0", "::/0"],
+            },
+            { protocol: "udp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },
+            { protocol: "icmp", destinationAddresses: ["0.0.0.0/0", "::/0"] },
+        ]);
+    });
+
+    it("runs Odoo neutralized: no crons, mail to the stack's Mailpit, stage in the env", () => {
+        const odoo = one(run.resources, T.container, "staging-odoo").inputs;
+        const cmd = odoo["command"] as string[];
+        assert.ok(cmd.includes("--max-cron-threads=0"));
+        assert.ok(cmd.includes("--smtp=staging-mailpit"));
+        assert.ok(cmd.includes("--smtp-port=1025"));
+        assert.ok(!cmd.some((c) => c.startsWith("--smtp-user") || c === "--smtp-ssl"));
+        assert.ok(cmd.includes("--no-database-list"));
+        assert.ok(cmd.includes("--db-filter=^odoo_staging$"));
+        assert.ok(cmd.includes(`--addons-path=${CANONICAL_ADDONS_PATH.join(",")}`));
+        assert.equal(odoo["memory"], 2048);
+        const env = containerEnv(run, "staging-odoo");
+        assert.ok(env.includes("ODOO_STAGE=staging"));
+        assert.ok(env.includes("HOST=staging-postgres"));
+        const labels = odoo["labels"] as { label: string; value: string }[];
+        assert.ok(
+            labels.some((l) => l.label.endsWith("X-Robots-Tag") && l.value === "noindex, nofollow"),
+        );
+    });
+
+    it("keeps every password a secret on the wire", () => {
+        const odoo = one(run.resources, T.container, "staging-odoo").resource;
+        assert.ok(holdsSecret(odoo.rawInputs["uploads"]), "odoo.conf upload is not secret");
+        assert.ok(holdsSecret(odoo.rawInputs["envs"]), "PASSWORD env is not secret");
+        const conf = (inputsOf(odoo)["uploads"] as { file: string; content: string }[])[0];
+        assert.equal(conf.file, "/etc/odoo/odoo.conf");
+        assert.match(
+            conf.content,
+            /^\[options\]\nadmin_passwd = preview-placeholder-adminPassword\n$/,
+        );
+        for (const name of ["staging-traefik", "staging-postgres", "staging-mailpit"]) {
+            assert.ok(
+                holdsSecret(one(run.resources, T.container, name).resource.rawInputs["envs"]),
+                name,
+            );
+        }
+        const mailpitEnv = containerEnv(run, "staging-mailpit");
+        assert.ok(mailpitEnv.includes("MP_UI_AUTH=mailpit:preview-placeholder-mailpitUiPassword"));
+    });
+
+    it("publishes no database port", () => {
+        const pg = one(run.resources, T.container, "staging-postgres").inputs;
+        assert.equal(pg["ports"], undefined);
+        const traefik = one(run.resources, T.container, "staging-traefik").inputs;
+        assert.deepEqual(traefik["ports"], [
+            { internal: 80, external: 80 },
+            { internal: 443, external: 443 },
+        ]);
+    });
+
+    it("serves staging proxied and the dev names DNS-only", () => {
+        const records = ofType(run.resources, T.record).map((r) => {
+            const i = inputsOf(r);
+            return [i["name"], i["type"], i["proxied"], i["ttl"]];
+        });
+        assert.deepEqual(records, [
+            ["staging.example.com", "A", true, 1],
+            ["*.dev.example.com", "A", false, 300],
+            ["mail.dev.example.com", "A", false, 300],
+        ]);
+        const ip = one(run.resources, T.ip, "staging-ip").resource;
+        assert.ok(ip);
+        assert.equal(
+            ofType(run.resources, T.zoneSetting).length,
+            0,
+            "staging must not own zone settings",
+        );
+    });
+
+    it("scopes the Traefik token to DNS edit on this one zone", () => {
+        const token = one(run.resources, T.token, "staging-dns-traefik-token").inputs;
+        const policies = token["policies"] as {
+            effect: string;
+            resources: string;
+            permissionGroups: { id: string }[];
+        }[];
+        assert.equal(policies.length, 1);
+        assert.equal(policies[0].effect, "allow");
+        assert.deepEqual(JSON.parse(policies[0].resources), {
+            "com.cloudflare.api.account.zone.0123456789abcdef0123456789abcdef": "*",
+        });
+        assert.equal(policies[0].permissionGroups.length, 2);
+        const tr = one(run.resources, T.token, "staging-dns-traefik-token").resource;
+        assert.ok(tr.additionalSecretOutputs.includes("value"));
+    });
+
+    it("does not protect staging data but keeps the volume on destroy", () => {
+        const vol = one(run.resources, T.volume, "staging-data").resource;
+        assert.equal(vol.protect, false);
+        assert.equal(vol.retainOnDelete, true);
+        assert.equal(ofType(run.resources, T.bucket).length, 0);
+    });
+
+    it("creates containers only after the host is ready, through the SSH Docker provider", () => {
+        const provider = one(run.resources, T.dockerProvider, "staging-docker");
+        assert.equal(
+            provider.inputs["host"],
+            `ssh://root@${inputsOf(one(run.resources, T.ipAssign, "staging-ip-assignment").resource)["ipAddress"]}`,
+        );
+        const ready = one(run.resources, T.ready, "staging-ready").resource;
+        assert.ok(provider.resource.dependencies.includes(ready.urn));
+        for (const c of ofType(run.resources, T.container)) {
+            assert.ok(
+                c.provider.startsWith(provider.resource.urn),
+                `${c.name} not on the SSH provider`,
+            );
+        }
+    });
+
+    it("alerts on CPU, memory and disk and probes /web/health", () => {
+        const types = ofType(run.resources, T.alert)
+            .map((r) => inputsOf(r)["type"])
+            .sort();
+        assert.deepEqual(types, [
+            "v1/insights/droplet/cpu",
+            "v1/insights/droplet/disk_utilization_percent",
+            "v1/insights/droplet/memory_utilization_percent",
+        ]);
+        const droplet = one(run.resources, T.droplet, "staging-droplet");
+        const dropletId = one(run.resources, T.ipAssign, "staging-ip-assignment").inputs[
+            "dropletId"
+        ];
+        assert.equal(typeof dropletId, "number");
+        for (const a of ofType(run.resources, T.alert)) {
+            assert.deepEqual(inputsOf(a)["entities"], [String(dropletId)]);
+            assert.deepEqual((inputsOf(a)["alerts"] as { emails: string[] }).emails, [
+                "ops@example.com",
+            ]);
+        }
+        assert.ok(droplet.inputs["monitoring"]);
+        assert.equal(
+            one(run.resources, T.uptime, "staging-mon-health").inputs["target"],
+            "https://staging.example.com/web/health",
+        );
+        assert.deepEqual(
+            ofType(run.resources, T.uptimeAlert)
+                .map((r) => inputsOf(r)["type"])
+                .sort(),
+            ["down", "latency", "ssl_expiry"],
+        );
+    });
+
+    it("exports URLs and addresses and no secret", () => {
+        assert.equal(run.outputs["url"], "https://staging.example.com");
+        assert.equal(run.outputs["mailUrl"], "https://mail.dev.example.com");
+        assert.equal(run.outputs["devDomain"], "dev.example.com");
+        assert.match(String(run.outputs["hostIp"]), /^203\.0\.113\.\d+$/);
+        assert.doesNotMatch(JSON.stringify(run.outputs), /placeholder|preview-cloudflare-token/);
+    });
+});
+
+describe("production stack (offline, mocked cloud)", function () {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runStack("prod");
+    });
+
+    const dataOf = (r: readonly RecordedResource[]) =>
+        r.filter((x) => [T.volume, T.ip, T.bucket].includes(x.type));
+
+    it("protects the volume, the reserved IP and the backup bucket, and only those", () => {
+        const protectedNames = run.resources
+            .filter((r) => r.protect)
+            .map((r) => r.name)
+            .sort();
+        assert.deepEqual(protectedNames, ["prod-backup-bucket", "prod-data", "prod-ip"]);
+        for (const r of dataOf(run.resources)) assert.equal(r.retainOnDelete, true, r.name);
+        assert.equal(
+            one(run.resources, T.droplet, "prod-droplet").resource.deleteBeforeReplace,
+            true,
+        );
+    });
+
+    it("keeps backups private, versioned, expiring, in another region, with a bucket-only key", () => {
+        const bucket = one(run.resources, T.bucket, "prod-backup-bucket").inputs;
+        assert.equal(bucket["acl"], "private");
+        assert.equal(bucket["region"], "ams3");
+        assert.notEqual(
+            bucket["region"],
+            one(run.resources, T.droplet, "prod-droplet").inputs["region"],
+        );
+        assert.deepEqual(bucket["versioning"], { enabled: true });
+        assert.equal(bucket["forceDestroy"], false);
+        assert.deepEqual(bucket["lifecycleRules"], [
+            {
+                id: "expire-noncurrent-versions",
+                enabled: true,
+                noncurrentVersionExpiration: { days: 30 },
+                abortIncompleteMultipartUploadDays: 7,
+            },
+        ]);
+        const key = one(run.resources, T.spacesKey, "prod-backup-key").inputs;
+        assert.deepEqual(key["grants"], [
+            { bucket: "example-com-odoo-backups", permission: "readwrite" },
+        ]);
+    });
+
+    it("sends real mail and runs crons in production only", () => {
+        const cmd = one(run.resources, T.container, "prod-odoo").inputs["command"] as string[];
+        assert.ok(cmd.includes("--max-cron-threads=2"));
+        assert.ok(cmd.includes("--smtp=smtp.example.com"));
+        assert.ok(cmd.includes("--smtp-port=587"));
+        assert.ok(cmd.includes("--smtp-user=odoo@example.com"));
+        assert.ok(cmd.includes("--smtp-ssl"));
+        assert.ok(cmd.includes("--workers=6"));
+        assert.ok(containerEnv(run, "prod-odoo").includes("ODOO_STAGE=production"));
+        const conf = (
+            one(run.resources, T.container, "prod-odoo").inputs["uploads"] as { content: string }[]
+        )[0];
+        assert.match(conf.content, /smtp_password = preview-placeholder-smtpPassword/);
+        assert.equal(ofType(run.resources, T.container).length, 3, "production runs no Mailpit");
+        const fw = one(run.resources, T.firewall, "prod-fw").inputs;
+        assert.deepEqual(
+            (fw["outboundRules"] as { protocol: string; portRange?: string }[])
+                .filter((r) => r.protocol === "tcp")
+                .map((r) => r.portRange),
+            ["1-65535"],
+        );
+    });
+
+    it("owns the zone's TLS settings and proxies erp", () => {
+        const settings = ofType(run.resources, T.zoneSetting).map((r) => {
+            const i = inputsOf(r);
+            return [i["settingId"], i["value"]];
+        });
+        assert.deepEqual(settings, [
+            ["ssl", "strict"],
+            ["always_use_https", "on"],
+            ["min_tls_version", "1.2"],
+        ]);
+        const erp = one(run.resources, T.record, "prod-dns-erp").inputs;
+        assert.equal(erp["name"], "erp.example.com");
+        assert.equal(erp["proxied"], true);
+        const labels = one(run.resources, T.container, "prod-odoo").inputs["labels"] as {
+            label: string;
+        }[];
+        assert.ok(!labels.some((l) => l.label.endsWith("X-Robots-Tag")));
+    });
+
+    it("exports the URL and the bucket", () => {
+        assert.equal(run.outputs["url"], "https://erp.example.com");
+        assert.equal(run.outputs["backupBucket"], "example-com-odoo-backups");
+        assert.equal(run.outputs["backupEndpoint"], "https://ams3.digitaloceanspaces.com");
+    });
+});
+
+describe("a config error", () => {
+    it("stops the program before any resource is registered", async () => {
+        let recorded = -1;
+        await assert.rejects(
+            runStack("staging", { smtpHost: "smtp.example.com", region: "mars1" }).then((r) => {
+                recorded = r.resources.length;
+            }),
+            (e: Error) => {
+                assert.match(
+                    e.message,
+                    /odoo-platform:smtpHost: must not be set on a staging stack/,
+                );
+                assert.match(e.message, /odoo-platform:region: must be a DigitalOcean region/);
+                return true;
+            },
+        );
+        assert.equal(recorded, -1);
+    });
+});

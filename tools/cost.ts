@@ -1,0 +1,110 @@
+/**
+ * Monthly cost estimate from DigitalOcean list prices (USD, checked 2026-11). Cloudflare's free
+ * plan and DigitalOcean's monitoring and uptime checks cost nothing.
+ */
+import { RecordedResource, inputsOf } from "./mock-cloud";
+
+export const DROPLET_PRICES: Readonly<Record<string, number>> = {
+    "s-1vcpu-512mb-10gb": 4,
+    "s-1vcpu-1gb": 6,
+    "s-1vcpu-2gb": 12,
+    "s-2vcpu-2gb": 18,
+    "s-2vcpu-4gb": 24,
+    "s-4vcpu-8gb": 48,
+    "s-8vcpu-16gb": 96,
+    "g-2vcpu-8gb": 63,
+    "g-4vcpu-16gb": 126,
+    "c-2": 42,
+    "c-4": 84,
+    "m-2vcpu-16gb": 84,
+};
+export const VOLUME_PER_GB = 0.1;
+/** Spaces subscription: 250 GiB storage and 1 TiB transfer included. */
+export const SPACES_MONTHLY = 5;
+/** A reserved IP is free while assigned to a droplet. */
+export const RESERVED_IP_ASSIGNED = 0;
+export const DATABASE_NODE_PRICES: Readonly<Record<string, number>> = {
+    "db-s-1vcpu-1gb": 15,
+    "db-s-1vcpu-2gb": 30,
+    "db-s-2vcpu-4gb": 60,
+    "db-s-4vcpu-8gb": 120,
+};
+
+export interface CostItem {
+    readonly resource: string;
+    readonly description: string;
+    readonly monthlyUsd: number;
+}
+
+export interface CostEstimate {
+    readonly monthlyUsd: number;
+    readonly items: CostItem[];
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+export function estimateCost(resources: readonly RecordedResource[]): CostEstimate {
+    const items: CostItem[] = [];
+    let spaces = false;
+    for (const r of resources) {
+        const i = inputsOf(r);
+        switch (r.type) {
+            case "digitalocean:index/droplet:Droplet": {
+                const size = String(i["size"]);
+                const price = DROPLET_PRICES[size];
+                if (price === undefined) {
+                    throw new Error(
+                        `no list price for droplet size "${size}": add it to tools/cost.ts`,
+                    );
+                }
+                items.push({ resource: r.name, description: `droplet ${size}`, monthlyUsd: price });
+                break;
+            }
+            case "digitalocean:index/volume:Volume": {
+                const gb = Number(i["size"]);
+                items.push({
+                    resource: r.name,
+                    description: `volume ${gb} GB`,
+                    monthlyUsd: round(gb * VOLUME_PER_GB),
+                });
+                break;
+            }
+            case "digitalocean:index/reservedIp:ReservedIp":
+                items.push({
+                    resource: r.name,
+                    description: "reserved IP (assigned)",
+                    monthlyUsd: RESERVED_IP_ASSIGNED,
+                });
+                break;
+            case "digitalocean:index/spacesBucket:SpacesBucket":
+                if (!spaces) {
+                    items.push({
+                        resource: r.name,
+                        description: "Spaces subscription (250 GiB, 1 TiB transfer)",
+                        monthlyUsd: SPACES_MONTHLY,
+                    });
+                    spaces = true;
+                }
+                break;
+            case "digitalocean:index/databaseCluster:DatabaseCluster": {
+                const size = String(i["size"]);
+                const nodes = Number(i["nodeCount"] ?? 1);
+                const price = DATABASE_NODE_PRICES[size];
+                if (price === undefined) {
+                    throw new Error(
+                        `no list price for database size "${size}": add it to tools/cost.ts`,
+                    );
+                }
+                items.push({
+                    resource: r.name,
+                    description: `managed PostgreSQL ${size} x${nodes}`,
+                    monthlyUsd: price * nodes,
+                });
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    return { monthlyUsd: round(items.reduce((s, x) => s + x.monthlyUsd, 0)), items };
+}

@@ -1,0 +1,248 @@
+/**
+ * Runs the Pulumi program offline: `pulumi.runtime.setMocks` answers every resource and invoke,
+ * and a wrapper around the mock monitor's `registerResource` records what the engine would see
+ * (type, name, URN, parent, dependencies, options, serialized inputs). The preview tool, the
+ * benchmark and the tests all run the program through here.
+ */
+import * as crypto from "crypto";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import type {
+    RegisterResourceRequest,
+    RegisterResourceResponse,
+} from "@pulumi/pulumi/proto/resource_pb";
+
+type Callback = (err: unknown, resp?: RegisterResourceResponse) => void;
+
+/** Signatures of Pulumi's wire format (sdk/go/common/resource/sig). */
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+
+export interface RecordedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly custom: boolean;
+    readonly parent: string;
+    readonly dependencies: string[];
+    readonly propertyDependencies: Record<string, string[]>;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly deleteBeforeReplace: boolean;
+    readonly ignoreChanges: string[];
+    readonly additionalSecretOutputs: string[];
+    /** Provider reference (`<urn>::<id>`), empty for the default provider. */
+    readonly provider: string;
+    /** Inputs exactly as serialized on the wire: secrets and unknowns keep their signatures. */
+    readonly rawInputs: Record<string, unknown>;
+}
+
+export interface ProgramRun {
+    readonly stack: string;
+    readonly resources: RecordedResource[];
+    readonly outputs: Record<string, unknown>;
+}
+
+function isSecret(v: unknown): v is { value: unknown } {
+    return (
+        typeof v === "object" &&
+        v !== null &&
+        (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
+    );
+}
+
+/** Wire value → plain JavaScript, secrets unwrapped (what a policy sees). */
+export function plain(v: unknown): unknown {
+    if (isSecret(v)) return plain(v.value);
+    if (Array.isArray(v)) return v.map(plain);
+    if (typeof v === "object" && v !== null) {
+        const o = v as Record<string, unknown>;
+        if (o[SIG_KEY] === RESOURCE_SIG) return o["urn"];
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plain(x)]));
+    }
+    return v;
+}
+
+/** Wire value → printable JavaScript: secrets become "[secret]", unknowns "[unknown]". */
+export function masked(v: unknown): unknown {
+    if (isSecret(v)) return "[secret]";
+    if (v === UNKNOWN) return "[unknown]";
+    if (Array.isArray(v)) return v.map(masked);
+    if (typeof v === "object" && v !== null) {
+        const o = v as Record<string, unknown>;
+        if (o[SIG_KEY] === RESOURCE_SIG) return o["urn"];
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, masked(x)]));
+    }
+    return v;
+}
+
+/** Plain inputs of a recorded resource. */
+export function inputsOf(r: RecordedResource): Record<string, unknown> {
+    return plain(r.rawInputs) as Record<string, unknown>;
+}
+
+const digest = (s: string) => crypto.createHash("sha256").update(s).digest("hex");
+
+/** Deterministic documentation-range address for a resource name (RFC 5737). */
+function exampleIp(name: string): string {
+    return `203.0.113.${(parseInt(digest(name).slice(0, 4), 16) % 250) + 2}`;
+}
+
+/** Outputs the providers would compute, so the program's `apply`s see realistic values. */
+function computedState(type: string, name: string, inputs: Record<string, unknown>) {
+    switch (type) {
+        case "digitalocean:index/droplet:Droplet":
+            return { ipv4Address: exampleIp(name), urn: `do:droplet:${name}` };
+        case "digitalocean:index/reservedIp:ReservedIp":
+            return { ipAddress: exampleIp(name) };
+        case "digitalocean:index/sshKey:SshKey":
+            return {
+                fingerprint: digest(name)
+                    .slice(0, 32)
+                    .replace(/(..)(?!$)/g, "$1:"),
+            };
+        case "digitalocean:index/spacesBucket:SpacesBucket":
+            return {
+                bucketDomainName: `${inputs["name"]}.${inputs["region"]}.digitaloceanspaces.com`,
+                endpoint: `${inputs["region"]}.digitaloceanspaces.com`,
+            };
+        case "digitalocean:index/spacesKey:SpacesKey":
+            return { accessKey: "DO00PREVIEWKEY", secretKey: "preview-secret-key" };
+        case "cloudflare:index/apiToken:ApiToken":
+            return { value: "preview-cloudflare-token" };
+        case "docker:index/remoteImage:RemoteImage":
+            return {
+                imageId: inputs["name"],
+                repoDigest: `${inputs["name"]}@sha256:${digest(String(inputs["name"]))}`,
+            };
+        case "command:local:Command":
+            return { stdout: "", stderr: "" };
+        default:
+            return {};
+    }
+}
+
+function mockId(type: string, name: string): string {
+    // Droplet ids are numbers in DigitalOcean's API; the program converts them with Number().
+    if (type === "digitalocean:index/droplet:Droplet") {
+        return String(100000 + (parseInt(digest(name).slice(0, 6), 16) % 900000));
+    }
+    return `${name}-id`;
+}
+
+export type InvokeHandler = (args: pulumi.runtime.MockCallArgs) => Record<string, unknown>;
+
+/** Invokes the program is allowed to make offline; anything else fails loudly. */
+export const DEFAULT_INVOKES: Record<string, InvokeHandler> = {
+    "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList": (a) => ({
+        results: [
+            {
+                id: digest(String(a.inputs["name"])).slice(0, 32),
+                name: a.inputs["name"],
+                category: "zone",
+                isSelectable: true,
+                scopes: [a.inputs["scope"]],
+            },
+        ],
+    }),
+};
+
+export interface RunOptions {
+    readonly stack: string;
+    /** Config as Pulumi stores it: `odoo-platform:key` → string. */
+    readonly config: Record<string, string>;
+    readonly secretKeys?: string[];
+    /** The program; defaults to `index.ts` of this repository. */
+    readonly program?: () => unknown;
+    readonly invokes?: Record<string, InvokeHandler>;
+    readonly project?: string;
+}
+
+const ROOT = path.resolve(__dirname, "..");
+
+/** Forgets the project's own modules so the next run evaluates the program afresh. */
+function forgetProgramModules(): void {
+    for (const key of Object.keys(require.cache)) {
+        if (key.startsWith(ROOT) && !key.includes(`${path.sep}node_modules${path.sep}`)) {
+            if (!key.startsWith(path.join(ROOT, "tools"))) delete require.cache[key];
+        }
+    }
+}
+
+/**
+ * Runs a program under mocks and returns every registered resource. Rejects with the program's
+ * own error (e.g. a configuration error) before any resource was registered.
+ */
+export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+    const resources: RecordedResource[] = [];
+    const invokes = { ...DEFAULT_INVOKES, ...opts.invokes };
+    const project = opts.project ?? "odoo-platform";
+
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                return {
+                    id: mockId(args.type, args.name),
+                    state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs) },
+                };
+            },
+            call(args: pulumi.runtime.MockCallArgs) {
+                const handler = invokes[args.token];
+                if (handler === undefined) {
+                    throw new Error(`unexpected invoke ${args.token}: add it to the offline mocks`);
+                }
+                return handler(args);
+            },
+        },
+        project,
+        opts.stack,
+        true,
+    );
+    pulumi.runtime.setAllConfig(opts.config, opts.secretKeys);
+
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const settings = require("@pulumi/pulumi/runtime/settings");
+    const monitor = settings.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: RegisterResourceRequest, callback: Callback) =>
+        register(req, (err: unknown, resp?: RegisterResourceResponse) => {
+            if (!err && resp !== undefined) {
+                const propDeps: Record<string, string[]> = {};
+                req.getPropertydependenciesMap().forEach((v, k) => {
+                    propDeps[k] = v.getUrnsList();
+                });
+                resources.push({
+                    urn: resp.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    custom: req.getCustom(),
+                    parent: req.getParent(),
+                    dependencies: req.getDependenciesList(),
+                    propertyDependencies: propDeps,
+                    protect: req.getProtect() === true,
+                    retainOnDelete: req.getRetainondelete() === true,
+                    deleteBeforeReplace: req.getDeletebeforereplace() === true,
+                    ignoreChanges: req.getIgnorechangesList(),
+                    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+                    provider: req.getProvider(),
+                    rawInputs: (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+                });
+            }
+            callback(err, resp);
+        });
+
+    forgetProgramModules();
+    const program =
+        opts.program ??
+        (() => {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            return require(path.join(ROOT, "index.ts"));
+        });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runInPulumiStack } = require("@pulumi/pulumi/runtime/stack");
+    const outputs = (await runInPulumiStack(async () => program())) as Record<string, unknown>;
+    await settings.waitForRPCs();
+    return { stack: opts.stack, resources, outputs: outputs ?? {} };
+}

@@ -1,0 +1,102 @@
+/** Renders a recorded program run as a readable tree with the inputs that matter. */
+import { CostEstimate } from "./cost";
+import { RecordedResource, masked } from "./mock-cloud";
+
+type Inputs = Record<string, unknown>;
+
+const short = (type: string) => {
+    const [pkg, , kind] = type.split(":");
+    return kind === undefined ? type : `${pkg}:${kind.split("/").pop()?.split(":").pop() ?? kind}`;
+};
+
+function rules(list: unknown, key: "sourceAddresses" | "destinationAddresses"): string {
+    if (!Array.isArray(list)) return "";
+    return list
+        .map(
+            (r: Inputs) =>
+                `${r["protocol"]}/${r["portRange"] ?? "*"}<-${(r[key] as string[] | undefined)?.join("|")}`,
+        )
+        .join(" ");
+}
+
+/** The few inputs a reviewer needs per resource type. */
+export function keyInputs(type: string, i: Inputs): string {
+    switch (type) {
+        case "digitalocean:index/droplet:Droplet":
+            return `${i["size"]} ${i["image"]} ${i["region"]} monitoring=${i["monitoring"]}`;
+        case "digitalocean:index/volume:Volume":
+            return `${i["size"]} GB ${i["initialFilesystemType"]} ${i["region"]}`;
+        case "digitalocean:index/firewall:Firewall":
+            return `in: ${rules(i["inboundRules"], "sourceAddresses").replace(/<-/g, " from ")}; out: ${rules(i["outboundRules"], "destinationAddresses").replace(/<-/g, " to ")}`;
+        case "digitalocean:index/spacesBucket:SpacesBucket":
+            return `${i["name"]} ${i["region"]} acl=${i["acl"]} versioning=${JSON.stringify(i["versioning"])}`;
+        case "digitalocean:index/spacesKey:SpacesKey":
+            return `grants=${JSON.stringify(i["grants"])}`;
+        case "digitalocean:index/monitorAlert:MonitorAlert":
+            return `${i["type"]} ${i["compare"]} ${i["value"]} over ${i["window"]}`;
+        case "digitalocean:index/uptimeCheck:UptimeCheck":
+            return `${i["target"]}`;
+        case "digitalocean:index/uptimeAlert:UptimeAlert":
+            return `${i["type"]}${i["threshold"] !== undefined ? ` > ${i["threshold"]}` : ""} per ${i["period"]}`;
+        case "cloudflare:index/dnsRecord:DnsRecord":
+            return `${i["type"]} ${i["name"]} -> ${i["content"]} proxied=${i["proxied"]}`;
+        case "cloudflare:index/zoneSetting:ZoneSetting":
+            return `${i["settingId"]}=${JSON.stringify(i["value"])}`;
+        case "cloudflare:index/apiToken:ApiToken":
+            return `${i["name"]}`;
+        case "docker:index/container:Container": {
+            const cmd = Array.isArray(i["command"]) ? (i["command"] as string[]) : [];
+            const pick = cmd.filter((c) =>
+                /^--(workers|max-cron-threads|smtp|db-filter)=|^--no-database-list/.test(c),
+            );
+            const mem = i["memory"] !== undefined ? ` memory=${i["memory"]}MB` : "";
+            return `${i["image"]}${mem}${pick.length ? " " + pick.join(" ") : ""}`;
+        }
+        case "docker:index/remoteImage:RemoteImage":
+            return String(i["name"]);
+        case "pulumi:providers:docker":
+            return String(i["host"]);
+        default:
+            return "";
+    }
+}
+
+export function renderPlan(
+    stack: string,
+    resources: readonly RecordedResource[],
+    cost: CostEstimate,
+    placeholders: readonly string[],
+): string {
+    const children = new Map<string, RecordedResource[]>();
+    for (const r of resources) {
+        const list = children.get(r.parent) ?? [];
+        list.push(r);
+        children.set(r.parent, list);
+    }
+    const lines: string[] = [`Offline plan of stack "${stack}": ${resources.length} resources`];
+    if (placeholders.length > 0) {
+        lines.push(
+            `(secrets replaced by placeholders: ${placeholders.map((p) => p.split(":")[1]).join(", ")})`,
+        );
+    }
+    const walk = (parent: string, depth: number) => {
+        for (const r of children.get(parent) ?? []) {
+            const flags = [r.protect ? "protected" : "", r.retainOnDelete ? "retained" : ""].filter(
+                Boolean,
+            );
+            const detail = keyInputs(r.type, masked(r.rawInputs) as Inputs);
+            lines.push(
+                `${"  ".repeat(depth)}+ ${short(r.type)} ${r.name}` +
+                    (flags.length ? ` [${flags.join(", ")}]` : "") +
+                    (detail ? `  ${detail}` : ""),
+            );
+            walk(r.urn, depth + 1);
+        }
+    };
+    walk("", 0);
+    lines.push("", `Estimated monthly cost: $${cost.monthlyUsd.toFixed(2)}`);
+    for (const item of cost.items) {
+        lines.push(`  ${item.description.padEnd(48)} $${item.monthlyUsd.toFixed(2)}`);
+    }
+    return lines.join("\n");
+}
