@@ -4,7 +4,9 @@
  * estimate. Exit codes: 0 plan is fine, 1 mandatory policy violation, 2 config or program error.
  */
 import { ConfigError, stageOfStack } from "../stacks/config";
+import { CANONICAL_ADDONS_PATH } from "../stacks/addons";
 import { estimateCost } from "./cost";
+import { PackConfig, PolicyPackProcess, Violation, renderViolations } from "./policy-check";
 import { masked, runProgram } from "./mock-cloud";
 import { renderPlan } from "./plan";
 import { loadStackConfig } from "./stack-config";
@@ -39,7 +41,13 @@ export function userMessage(e: unknown): string {
     return String(e);
 }
 
-export async function preview(args: PreviewArgs) {
+/** The pack's config as the CLI gets it from `--policy-pack-config`: the repo's single source. */
+export function packConfig(): PackConfig {
+    return { "odoo-addons-path": { addonsPath: [...CANONICAL_ADDONS_PATH] } };
+}
+
+/** Plans a stack offline and runs the policy pack over it (a started pack may be reused). */
+export async function preview(args: PreviewArgs, pack?: PolicyPackProcess) {
     stageOfStack(args.stack);
     const cfg = loadStackConfig(args.stack, args.config);
     const run = await runProgram({
@@ -48,7 +56,15 @@ export async function preview(args: PreviewArgs) {
         secretKeys: cfg.secretKeys,
     });
     const cost = estimateCost(run.resources);
-    return { cfg, run, cost };
+    const p = pack ?? (await PolicyPackProcess.start());
+    let violations: Violation[];
+    try {
+        violations = await p.analyze(run, { config: packConfig() });
+    } finally {
+        if (pack === undefined) p.close();
+    }
+    const policy = { pack: p.packName, policies: p.policies.length, violations };
+    return { cfg, run, cost, policy };
 }
 
 async function main(): Promise<number> {
@@ -60,7 +76,8 @@ async function main(): Promise<number> {
         return 2;
     }
     try {
-        const { cfg, run, cost } = await preview(args);
+        const { cfg, run, cost, policy } = await preview(args);
+        const mandatory = policy.violations.filter((v) => v.enforcementLevel === "mandatory");
         if (args.json) {
             const out = {
                 stack: args.stack,
@@ -75,10 +92,26 @@ async function main(): Promise<number> {
                 })),
                 outputs: masked(run.outputs),
                 cost,
+                policy: {
+                    violations: policy.violations.map((v) => ({
+                        policy: v.policy,
+                        enforcementLevel: v.enforcementLevel,
+                        urn: v.urn,
+                        message: v.message,
+                    })),
+                },
             };
             process.stdout.write(JSON.stringify(out, null, 2) + "\n");
         } else {
             console.log(renderPlan(args.stack, run.resources, cost, cfg.placeholders));
+            console.log("");
+            console.log(renderViolations(policy.violations, policy.pack, policy.policies));
+        }
+        if (mandatory.length > 0) {
+            console.error(
+                `error: ${mandatory.length} mandatory policy violation(s); \`pulumi preview --policy-pack ./policy\` would refuse this stack`,
+            );
+            return 1;
         }
         return 0;
     } catch (e) {

@@ -1,0 +1,74 @@
+import { StackValidationPolicy } from "@pulumi/policy";
+import { ContainerProps, T, env, isOdoo, stageOf, stageSchema } from "./lib";
+
+interface ReachConfig {
+    stage?: string;
+    productionHostnames?: string[];
+    productionDatabaseHosts?: string[];
+    productionBuckets?: string[];
+}
+
+/** By this platform's convention production answers on `erp.<domain>`. */
+const isProductionName = (host: string, extra: readonly string[]) =>
+    extra.includes(host) || /^erp\./.test(host);
+
+/** A staging or preview stack never points at anything of production's. */
+export const isolationProductionReach: StackValidationPolicy = {
+    name: "isolation-production-reach",
+    description:
+        "A staging or preview stack must not use the production database host, a production bucket, a " +
+        "production host name, or the production GitHub environment.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            ...stageSchema,
+            productionHostnames: { type: "array", items: { type: "string" } },
+            productionDatabaseHosts: { type: "array", items: { type: "string" } },
+            productionBuckets: { type: "array", items: { type: "string" } },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        if (args.resources.length === 0) return;
+        const cfg = args.getConfig<ReachConfig>();
+        const stage = stageOf({
+            urn: args.resources[0].urn,
+            config: cfg,
+            stackTags: args.stackTags,
+        });
+        if (stage === "production") return;
+        const hosts = cfg.productionHostnames ?? [];
+        const dbHosts = cfg.productionDatabaseHosts ?? ["prod-postgres"];
+        const buckets = cfg.productionBuckets ?? [];
+        for (const r of args.resources) {
+            if (r.type === T.container) {
+                const c = r.props as ContainerProps;
+                const dbHost = env(c, "HOST");
+                if (isOdoo(c) && dbHost !== undefined && dbHosts.includes(dbHost)) {
+                    reportViolation(`Odoo uses the production database host "${dbHost}".`, r.urn);
+                }
+                for (const l of c.labels ?? []) {
+                    for (const m of l.value.matchAll(/Host\(`([^`]+)`\)/g)) {
+                        if (isProductionName(m[1], hosts)) {
+                            reportViolation(
+                                `container "${c.name}" answers for production host ${m[1]}.`,
+                                r.urn,
+                            );
+                        }
+                    }
+                }
+            }
+            if (r.type === T.dnsRecord && isProductionName(String(r.props.name), hosts)) {
+                reportViolation(`DNS record ${String(r.props.name)} belongs to production.`, r.urn);
+            }
+            if (r.type === T.bucket && buckets.includes(String(r.props.name))) {
+                reportViolation(`bucket ${String(r.props.name)} is production's.`, r.urn);
+            }
+            if (r.type === T.githubEnvironment && String(r.props.environment) === "production") {
+                reportViolation(
+                    'a non-production stack manages the GitHub environment "production".',
+                    r.urn,
+                );
+            }
+        }
+    },
+};

@@ -1,0 +1,145 @@
+/**
+ * What every policy of the pack shares: the stack's stage, and readers for what is actually
+ * deployed (container command, env and uploads, firewall rules). Self-contained on purpose: the
+ * pack runs unchanged under the real CLI and imports nothing from the program.
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+export type Stage = "production" | "staging" | "preview";
+export const STAGES: Stage[] = ["production", "staging", "preview"];
+export const STAGE_TAG = "odoo-platform:stage";
+
+export const T = {
+    container: "docker:index/container:Container",
+    firewall: "digitalocean:index/firewall:Firewall",
+    droplet: "digitalocean:index/droplet:Droplet",
+    volume: "digitalocean:index/volume:Volume",
+    vpc: "digitalocean:index/vpc:Vpc",
+    reservedIp: "digitalocean:index/reservedIp:ReservedIp",
+    bucket: "digitalocean:index/spacesBucket:SpacesBucket",
+    databaseCluster: "digitalocean:index/databaseCluster:DatabaseCluster",
+    databaseFirewall: "digitalocean:index/databaseFirewall:DatabaseFirewall",
+    app: "digitalocean:index/app:App",
+    dnsRecord: "cloudflare:index/dnsRecord:DnsRecord",
+    zoneSetting: "cloudflare:index/zoneSetting:ZoneSetting",
+    githubEnvironment: "github:index/repositoryEnvironment:RepositoryEnvironment",
+} as const;
+
+/** The stack name in a URN: `urn:pulumi:<stack>::<project>::...`. */
+export function stackOfUrn(urn: string): string {
+    return urn.split("::")[0].split(":")[2] ?? "";
+}
+
+export function stageOfStackName(stack: string): Stage | undefined {
+    if (stack === "prod") return "production";
+    if (stack === "staging") return "staging";
+    if (/^pr-[1-9]\d*$/.test(stack)) return "preview";
+    return undefined;
+}
+
+/** The number of a preview stack, `pr-42` → 42. */
+export function prNumber(stack: string): number | undefined {
+    const m = /^pr-([1-9]\d*)$/.exec(stack);
+    return m ? Number(m[1]) : undefined;
+}
+
+interface StageSources {
+    readonly urn: string;
+    readonly config: { stage?: string };
+    readonly stackTags: ReadonlyMap<string, string>;
+}
+
+/**
+ * A stack's stage: policy config `stage` wins, then the stack tag `odoo-platform:stage`, then the
+ * stack name (`prod`, `staging`, `pr-<N>`). Unknown stacks get the strictest non-prod rules.
+ */
+export function stageOf(s: StageSources): Stage {
+    const fromConfig = s.config.stage;
+    if (fromConfig !== undefined && (STAGES as string[]).includes(fromConfig)) {
+        return fromConfig as Stage;
+    }
+    const tag = s.stackTags.get(STAGE_TAG);
+    if (tag !== undefined && (STAGES as string[]).includes(tag)) return tag as Stage;
+    return stageOfStackName(stackOfUrn(s.urn)) ?? "staging";
+}
+
+export const stageSchema = {
+    stage: {
+        type: "string" as const,
+        enum: STAGES,
+        description: "Overrides the stage read from the stack name or the stack tag.",
+    },
+};
+
+export interface ContainerProps {
+    name?: string;
+    command?: string[];
+    envs?: string[];
+    uploads?: { file: string; content?: string }[];
+    labels?: { label: string; value: string }[];
+    ports?: { internal: number; external?: number }[];
+    memory?: number;
+}
+
+/** An Odoo container is one whose command starts with `odoo`. */
+export function isOdoo(c: ContainerProps): boolean {
+    return Array.isArray(c.command) && c.command[0] === "odoo";
+}
+
+export function isMailpit(c: ContainerProps): boolean {
+    return (c.envs ?? []).some((e) => e.startsWith("MP_")) || /-mailpit$/.test(c.name ?? "");
+}
+
+/** `--name=value` or `--name value` in a command; `true` for a bare flag. */
+export function flag(c: ContainerProps, name: string): string | true | undefined {
+    const cmd = c.command ?? [];
+    for (let i = 0; i < cmd.length; i++) {
+        if (cmd[i].startsWith(`--${name}=`)) return cmd[i].slice(name.length + 3);
+        if (cmd[i] === `--${name}`) {
+            const next = cmd[i + 1];
+            return next !== undefined && !next.startsWith("-") ? next : true;
+        }
+    }
+    return undefined;
+}
+
+export function env(c: ContainerProps, name: string): string | undefined {
+    const hit = (c.envs ?? []).find((e) => e.startsWith(`${name}=`));
+    return hit === undefined ? undefined : hit.slice(name.length + 1);
+}
+
+/** The options of an uploaded odoo.conf (`key = value` lines). */
+export function uploadedConf(c: ContainerProps): Record<string, string> {
+    const conf = (c.uploads ?? []).find((u) => u.file.endsWith("odoo.conf"));
+    const out: Record<string, string> = {};
+    for (const line of (conf?.content ?? "").split("\n")) {
+        const m = /^\s*([a-z_]+)\s*=\s*(.*?)\s*$/.exec(line);
+        if (m) out[m[1]] = m[2];
+    }
+    return out;
+}
+
+export interface FirewallRule {
+    protocol?: string;
+    portRange?: string;
+    sourceAddresses?: string[];
+    destinationAddresses?: string[];
+}
+
+/** Whether a rule's port range covers the port; no range or "all" covers every port. */
+export function coversPort(rule: FirewallRule, port: number): boolean {
+    const range = (rule.portRange ?? "").trim();
+    if (range === "" || range === "all" || range === "0") return true;
+    const [lo, hi] = range.split("-").map((x) => Number(x));
+    return port >= lo && port <= (hi ?? lo);
+}
+
+export const WORLD = ["0.0.0.0/0", "::/0"];
+
+/** The canonical addons path shipped with the repository, used when no policy config gives one. */
+export function repositoryAddonsPath(): string[] | undefined {
+    const file = path.join(__dirname, "..", "stacks", "addons-path.json");
+    if (!fs.existsSync(file)) return undefined;
+    return JSON.parse(fs.readFileSync(file, "utf8")) as string[];
+}

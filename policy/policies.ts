@@ -1,0 +1,29 @@
+import { Policies } from "@pulumi/policy";
+import { dataProtection } from "./data-protection";
+import { egressNoSmtp } from "./egress-no-smtp";
+import { exposureAdminPorts } from "./exposure-admin-ports";
+import { exposureBucketPrivate } from "./exposure-bucket-private";
+import { exposureDatabaseManager } from "./exposure-database-manager";
+import { hygieneContainerLimits } from "./hygiene-container-limits";
+import { hygieneDropletMonitoring } from "./hygiene-droplet-monitoring";
+import { hygieneTags } from "./hygiene-tags";
+import { isolationPreviewScope } from "./isolation-preview-scope";
+import { isolationProductionReach } from "./isolation-production-reach";
+import { neutralizationOdoo } from "./neutralization-odoo";
+import { odooAddonsPath } from "./odoo-addons-path";
+
+/** Every policy of the pack; a test holds this list and the policy files together. */
+export const policies: Policies = [
+    neutralizationOdoo,
+    egressNoSmtp,
+    odooAddonsPath,
+    isolationProductionReach,
+    dataProtection,
+    exposureAdminPorts,
+    exposureBucketPrivate,
+    exposureDatabaseManager,
+    isolationPreviewScope,
+    hygieneDropletMonitoring,
+    hygieneTags,
+    hygieneContainerLimits,
+];
