@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { T, stageOf, stageSchema } from "./lib";
+import { T, kind, stageOf, stageSchema } from "./lib";
 
 const STATEFUL = [T.volume, T.databaseCluster, T.bucket];
 
@@ -25,7 +25,7 @@ export const dataProtection: StackValidationPolicy = {
         for (const r of args.resources) {
             if (STATEFUL.includes(r.type as (typeof STATEFUL)[number]) && r.opts.protect !== true) {
                 reportViolation(
-                    `${r.type.split("/").pop()} "${r.name}" is not protected; production data must carry ` +
+                    `${kind(r.type)} "${r.name}" is not protected; production data must carry ` +
                         "`protect: true` so no up or destroy can delete it.",
                     r.urn,
                 );

@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { T, prNumber, stackOfUrn, stageOf, stageSchema } from "./lib";
+import { T, kind, prNumber, stackOfUrn, stageOf, stageSchema } from "./lib";
 
 const SHARED = [
     T.droplet,
@@ -30,7 +30,7 @@ export const isolationPreviewScope: StackValidationPolicy = {
             if (r.type === "pulumi:pulumi:Stack") continue;
             if (SHARED.includes(r.type as (typeof SHARED)[number])) {
                 reportViolation(
-                    `a preview stack must not create ${r.type.split("/").pop()} "${r.name}": shared ` +
+                    `a preview stack must not create ${kind(r.type)} "${r.name}": shared ` +
                         "infrastructure belongs to the staging stack.",
                     r.urn,
                 );

@@ -143,3 +143,8 @@ export function repositoryAddonsPath(): string[] | undefined {
     if (!fs.existsSync(file)) return undefined;
     return JSON.parse(fs.readFileSync(file, "utf8")) as string[];
 }
+
+/** The short kind of a resource type: `digitalocean:index/droplet:Droplet` → `Droplet`. */
+export function kind(type: string): string {
+    return type.split(":").pop() ?? type;
+}

@@ -1,0 +1,457 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { ProgramRun, RecordedResource, SECRET_SIG, SIG_KEY, UNKNOWN } from "../tools/mock-cloud";
+import { POLICY_DIR, PolicyPackProcess, Violation } from "../tools/policy-check";
+import { packConfig } from "../tools/preview";
+import { runStack } from "./helpers";
+
+type Raw = Record<string, unknown>;
+
+/** A deep copy of a run with one resource's wire inputs (or options) changed. */
+function mutate(
+    run: ProgramRun,
+    name: string,
+    change: (inputs: Raw, r: RecordedResource) => RecordedResource | void,
+): ProgramRun {
+    let hit = false;
+    const resources = run.resources.map((r) => {
+        if (r.name !== name) return r;
+        hit = true;
+        const copy = { ...r, rawInputs: structuredClone(r.rawInputs) };
+        return change(copy.rawInputs, copy) ?? copy;
+    });
+    assert.ok(hit, `no resource named ${name}`);
+    return { ...run, resources };
+}
+
+/** Elements of an array input, secrets kept as they are on the wire. */
+const list = (i: Raw, key: string) => i[key] as unknown[];
+const command = (i: Raw) => list(i, "command") as string[];
+const setFlag = (i: Raw, name: string, value: string | undefined) => {
+    const rest = command(i).filter((c) => !c.startsWith(`--${name}=`) && c !== `--${name}`);
+    i["command"] =
+        value === undefined ? rest : [...rest, value === "" ? `--${name}` : `--${name}=${value}`];
+};
+const secret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
+
+/** Changes a stack's name in every URN, as if the same resources were planned for another stack. */
+function asStack(run: ProgramRun, stack: string): ProgramRun {
+    const fix = (s: string) => s.replace(`urn:pulumi:${run.stack}::`, `urn:pulumi:${stack}::`);
+    return {
+        ...run,
+        stack,
+        resources: run.resources.map((r) => ({
+            ...r,
+            urn: fix(r.urn),
+            parent: fix(r.parent),
+            provider: fix(r.provider),
+            dependencies: r.dependencies.map(fix),
+        })),
+    };
+}
+
+describe("policy pack over the Analyzer protocol", function () {
+    this.timeout(180_000);
+    let pack: PolicyPackProcess;
+    let staging: ProgramRun;
+    let prod: ProgramRun;
+    before(async () => {
+        pack = await PolicyPackProcess.start();
+        staging = await runStack("staging");
+        prod = await runStack("prod");
+    });
+    after(() => pack?.close());
+
+    const analyze = (run: ProgramRun, extra: Parameters<PolicyPackProcess["analyze"]>[1] = {}) =>
+        pack.analyze(run, { config: packConfig(), ...extra });
+
+    /** Violations of `policy` only, all at `level`, exactly one of them matching `message`. */
+    async function expectOnly(run: ProgramRun, policy: string, level: string, message: RegExp) {
+        const vs = await analyze(run);
+        const mine = vs.filter((v) => v.policy === policy);
+        const hit = mine.filter((v) => message.test(v.message));
+        const dump = JSON.stringify(vs, null, 2);
+        assert.equal(hit.length, 1, `expected one matching ${policy} violation, got:\n${dump}`);
+        for (const v of mine) assert.equal(v.enforcementLevel, level);
+        const others = vs.filter((v) => v.policy !== policy);
+        assert.deepEqual(others, [], "a mutation tripped other policies too");
+        return hit[0];
+    }
+
+    it("serves every policy file of the pack, with the levels decided for it", () => {
+        const files = fs
+            .readdirSync(POLICY_DIR)
+            .filter((f) => f.endsWith(".ts") && !["index.ts", "lib.ts", "policies.ts"].includes(f))
+            .map((f) => f.replace(/\.ts$/, ""))
+            .sort();
+        const served = pack.policies.map((p) => p.name).sort();
+        assert.deepEqual(
+            served,
+            files,
+            "each policy file must be registered in policy/policies.ts",
+        );
+        const levels = Object.fromEntries(pack.policies.map((p) => [p.name, p.enforcementLevel]));
+        for (const name of served) {
+            assert.match(name, /^[a-z]+(-[a-z0-9]+)+$/);
+            const expected = name.startsWith("hygiene-") ? "advisory" : "mandatory";
+            assert.equal(levels[name], expected, name);
+        }
+        for (const p of pack.policies)
+            assert.ok(p.description.length > 40, `${p.name} says too little`);
+    });
+
+    it("passes the example staging and prod stacks with no violation at all", async () => {
+        assert.deepEqual(await analyze(staging), []);
+        assert.deepEqual(await analyze(prod), []);
+    });
+
+    const cases: [string, () => ProgramRun, string, string, RegExp][] = [
+        // neutralization-odoo
+        [
+            "staging Odoo with cron threads",
+            () => mutate(staging, "staging-odoo", (i) => setFlag(i, "max-cron-threads", "2")),
+            "neutralization-odoo",
+            "mandatory",
+            /runs crons \(--max-cron-threads=2\)/,
+        ],
+        [
+            "staging Odoo with crons left to the default",
+            () => mutate(staging, "staging-odoo", (i) => setFlag(i, "max-cron-threads", undefined)),
+            "neutralization-odoo",
+            "mandatory",
+            /unset, Odoo's default 2/,
+        ],
+        [
+            "staging Odoo mailing a real server",
+            () => mutate(staging, "staging-odoo", (i) => setFlag(i, "smtp", "smtp.example.com")),
+            "neutralization-odoo",
+            "mandatory",
+            /sends mail to "smtp\.example\.com", not to this stack's Mailpit \(staging-mailpit\)/,
+        ],
+        [
+            "staging Odoo on another SMTP port",
+            () => mutate(staging, "staging-odoo", (i) => setFlag(i, "smtp-port", "587")),
+            "neutralization-odoo",
+            "mandatory",
+            /SMTP port 587 instead of Mailpit's 1025/,
+        ],
+        [
+            "staging Odoo without ODOO_STAGE",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    i["envs"] = list(i, "envs").filter((e) => e !== "ODOO_STAGE=staging");
+                }),
+            "neutralization-odoo",
+            "mandatory",
+            /ODOO_STAGE=\(unset\); it must be "staging"/,
+        ],
+        [
+            "staging Odoo with production SMTP credentials",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    setFlag(i, "smtp-user", "odoo@example.com");
+                    i["uploads"] = [
+                        secret({
+                            file: "/etc/odoo/odoo.conf",
+                            content:
+                                "[options]\nadmin_passwd = a-long-master-password\nsmtp_password = x\n",
+                        }),
+                    ];
+                }),
+            "neutralization-odoo",
+            "mandatory",
+            /production SMTP credentials \(--smtp-user, smtp_password in odoo\.conf\)/,
+        ],
+        // egress-no-smtp
+        [
+            "staging firewall open to all TCP out",
+            () =>
+                mutate(staging, "staging-fw", (i) => {
+                    i["outboundRules"] = [
+                        {
+                            protocol: "tcp",
+                            portRange: "1-65535",
+                            destinationAddresses: ["0.0.0.0/0"],
+                        },
+                    ];
+                }),
+            "egress-no-smtp",
+            "mandatory",
+            /reach SMTP ports 25, 465, 587/,
+        ],
+        [
+            "staging firewall with submission port",
+            () =>
+                mutate(staging, "staging-fw", (i) => {
+                    list(i, "outboundRules").push({
+                        protocol: "tcp",
+                        portRange: "587",
+                        destinationAddresses: ["0.0.0.0/0"],
+                    });
+                }),
+            "egress-no-smtp",
+            "mandatory",
+            /reach SMTP port 587/,
+        ],
+        // odoo-addons-path
+        [
+            "reordered addons path",
+            () =>
+                mutate(prod, "prod-odoo", (i) => {
+                    const p = /--addons-path=(.*)/
+                        .exec(command(i).find((c) => c.startsWith("--addons-path="))!)![1]
+                        .split(",");
+                    setFlag(i, "addons-path", [...p.slice(1), p[0]].join(","));
+                }),
+            "odoo-addons-path",
+            "mandatory",
+            /differs from the canonical list\.\n  expected: \/mnt\/extra-addons\/custom,.*\n  found:    \/mnt\/extra-addons\/oca\/server-tools,/,
+        ],
+        [
+            "relative addons entry",
+            () =>
+                mutate(prod, "prod-odoo", (i) =>
+                    setFlag(i, "addons-path", "/mnt/extra-addons/custom,oca/web"),
+                ),
+            "odoo-addons-path",
+            "mandatory",
+            /relative entries \(oca\/web\)/,
+        ],
+        // isolation-production-reach
+        [
+            "staging Odoo on the production database",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    i["envs"] = list(i, "envs").map((e) =>
+                        e === "HOST=staging-postgres" ? "HOST=prod-postgres" : e,
+                    );
+                }),
+            "isolation-production-reach",
+            "mandatory",
+            /production database host "prod-postgres"/,
+        ],
+        [
+            "staging DNS record for erp",
+            () =>
+                mutate(staging, "staging-dns-staging", (i) => {
+                    i["name"] = "erp.example.com";
+                }),
+            "isolation-production-reach",
+            "mandatory",
+            /DNS record erp\.example\.com belongs to production/,
+        ],
+        // data-protection
+        [
+            "unprotected production volume",
+            () => mutate(prod, "prod-data", (_i, r) => ({ ...r, protect: false })),
+            "data-protection",
+            "mandatory",
+            /Volume "prod-data" is not protected/,
+        ],
+        [
+            "unversioned backup bucket",
+            () =>
+                mutate(prod, "prod-backup-bucket", (i) => {
+                    i["versioning"] = { enabled: false };
+                }),
+            "data-protection",
+            "mandatory",
+            /not versioned/,
+        ],
+        [
+            "backup bucket without lifecycle",
+            () =>
+                mutate(prod, "prod-backup-bucket", (i) => {
+                    i["lifecycleRules"] = [];
+                }),
+            "data-protection",
+            "mandatory",
+            /no enabled lifecycle rule/,
+        ],
+        [
+            "backup bucket in the host's region",
+            () =>
+                mutate(prod, "prod-backup-bucket", (i) => {
+                    i["region"] = "fra1";
+                }),
+            "data-protection",
+            "mandatory",
+            /is in fra1, the host's region/,
+        ],
+        // exposure-*
+        [
+            "SSH open to the world",
+            () =>
+                mutate(staging, "staging-fw", (i) => {
+                    list(i, "inboundRules").push({
+                        protocol: "tcp",
+                        portRange: "22",
+                        sourceAddresses: ["::/0"],
+                    });
+                }),
+            "exposure-admin-ports",
+            "mandatory",
+            /opens SSH \(22\) to ::\/0/,
+        ],
+        [
+            "PostgreSQL published",
+            () =>
+                mutate(prod, "prod-postgres", (i) => {
+                    i["ports"] = [{ internal: 5432, external: 5432 }];
+                }),
+            "exposure-admin-ports",
+            "mandatory",
+            /publishes PostgreSQL/,
+        ],
+        [
+            "public backup bucket",
+            () =>
+                mutate(prod, "prod-backup-bucket", (i) => {
+                    i["acl"] = "public-read";
+                }),
+            "exposure-bucket-private",
+            "mandatory",
+            /acl "public-read"/,
+        ],
+        [
+            "database list on",
+            () => mutate(prod, "prod-odoo", (i) => setFlag(i, "no-database-list", undefined)),
+            "exposure-database-manager",
+            "mandatory",
+            /lists its databases/,
+        ],
+        [
+            "weak master password",
+            () =>
+                mutate(prod, "prod-odoo", (i) => {
+                    i["uploads"] = [
+                        secret({
+                            file: "/etc/odoo/odoo.conf",
+                            content: "[options]\nadmin_passwd = admin\n",
+                        }),
+                    ];
+                }),
+            "exposure-database-manager",
+            "mandatory",
+            /no strong admin_passwd/,
+        ],
+        // hygiene-* (advisory)
+        [
+            "droplet without monitoring agent",
+            () =>
+                mutate(prod, "prod-droplet", (i) => {
+                    i["monitoring"] = false;
+                }),
+            "hygiene-droplet-monitoring",
+            "advisory",
+            /no monitoring agent/,
+        ],
+        [
+            "untagged volume",
+            () =>
+                mutate(prod, "prod-data", (i) => {
+                    i["tags"] = [];
+                }),
+            "hygiene-tags",
+            "advisory",
+            /prod-data has no "odoo-platform" tag/,
+        ],
+        [
+            "Odoo without memory limit",
+            () =>
+                mutate(prod, "prod-odoo", (i) => {
+                    delete i["memory"];
+                }),
+            "hygiene-container-limits",
+            "advisory",
+            /"prod-odoo" has no memory limit/,
+        ],
+    ];
+    for (const [title, make, policy, level, message] of cases) {
+        it(`${policy}: refuses ${title}`, async () => {
+            await expectOnly(make(), policy, level, message);
+        });
+    }
+
+    it("isolation-preview-scope: a pr-<N> stack may create nothing shared and must name everything pr-<N>", async () => {
+        const vs = (await analyze(asStack(staging, "pr-7"))).filter(
+            (v) => v.policy === "isolation-preview-scope",
+        );
+        const messages = vs.map((v) => v.message);
+        for (const shared of [
+            'Droplet "staging-droplet"',
+            'Vpc "staging-vpc"',
+            'Firewall "staging-fw"',
+            'Volume "staging-data"',
+            'ReservedIp "staging-ip"',
+        ]) {
+            assert.ok(
+                messages.some((m) => m.includes(`must not create ${shared}`)),
+                shared,
+            );
+        }
+        assert.ok(messages.some((m) => m.includes('resource "staging-odoo" does not carry pr-7')));
+        assert.ok(vs.every((v) => v.enforcementLevel === "mandatory"));
+    });
+
+    it("reads the stage from policy config and stack tags before the stack name", async () => {
+        const cron = mutate(staging, "staging-odoo", (i) => setFlag(i, "max-cron-threads", "2"));
+        const viaConfig = await pack.analyze(cron, {
+            config: { ...packConfig(), "neutralization-odoo": { stage: "production" } },
+        });
+        assert.deepEqual(
+            viaConfig.filter((v) => v.policy === "neutralization-odoo"),
+            [],
+        );
+        const viaTag = await analyze(asStack(prod, "erp-main"), {
+            tags: { "odoo-platform:stage": "production" },
+        });
+        assert.deepEqual(viaTag, []);
+        // Without a tag an unknown stack name gets non-production rules.
+        const untagged = await analyze(asStack(prod, "erp-main"));
+        assert.ok(
+            untagged.some(
+                (v) => v.policy === "neutralization-odoo" && v.enforcementLevel === "mandatory",
+            ),
+        );
+    });
+
+    it("skips unknown values the way the CLI does: advisory, never mandatory", async () => {
+        const unknown = mutate(staging, "staging-odoo", (i) => {
+            i["command"] = UNKNOWN;
+        });
+        const vs: Violation[] = await analyze(unknown);
+        assert.ok(vs.length > 0);
+        assert.ok(
+            vs.every((v) => v.enforcementLevel === "advisory"),
+            JSON.stringify(vs, null, 2),
+        );
+        assert.ok(
+            vs.some((v) => /can't run policy 'odoo-addons-path' .* during preview/.test(v.message)),
+        );
+    });
+
+    it("the policy pack config can change a policy's enforcement level", async () => {
+        const run = mutate(prod, "prod-droplet", (i) => {
+            i["monitoring"] = false;
+        });
+        const vs = await pack.analyze(run, {
+            config: {
+                ...packConfig(),
+                "hygiene-droplet-monitoring": { enforcementLevel: "mandatory" },
+            },
+        });
+        assert.deepEqual(
+            vs.map((v) => [v.policy, v.enforcementLevel]),
+            [["hygiene-droplet-monitoring", "mandatory"]],
+        );
+    });
+
+    it("reads the pack's files from policy/ only (no import of the program)", () => {
+        for (const f of fs.readdirSync(POLICY_DIR).filter((x) => x.endsWith(".ts"))) {
+            const text = fs.readFileSync(path.join(POLICY_DIR, f), "utf8");
+            assert.doesNotMatch(text, /from "\.\.\//, `${f} imports from outside the pack`);
+        }
+    });
+});

@@ -1,0 +1,188 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../stacks/config";
+import { runProgram } from "../tools/mock-cloud";
+import { PolicyPackProcess } from "../tools/policy-check";
+import { packConfig, preview } from "../tools/preview";
+import { exampleConfig, ROOT } from "./helpers";
+
+/** Writes a mutated copy of an example stack file and returns its path. */
+function mutatedConfig(stack: "prod" | "staging", edit: (text: string) => string): string {
+    const text = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+    const out = edit(text);
+    assert.notEqual(out, text, "the mutation changed nothing");
+    const file = path.join(
+        fs.mkdtempSync(path.join(os.tmpdir(), "odoo-platform-")),
+        `Pulumi.${stack}.yaml`,
+    );
+    fs.writeFileSync(file, out);
+    return file;
+}
+
+function npmPreview(args: string[]) {
+    const r = spawnSync("npm", ["run", "--silent", "preview", "--", ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("offline preview, end to end", function () {
+    this.timeout(180_000);
+    let pack: PolicyPackProcess;
+    before(async () => {
+        pack = await PolicyPackProcess.start();
+    });
+    after(() => pack?.close());
+
+    it("`npm run preview` plans staging with its cost and a clean policy result", () => {
+        const r = npmPreview([]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /^Offline plan of stack "staging": 34 resources$/m);
+        for (const piece of [
+            "digitalocean:Droplet staging-droplet",
+            "digitalocean:Volume staging-data",
+            "digitalocean:Firewall staging-fw",
+            "cloudflare:DnsRecord staging-dns-staging",
+            "docker:Container staging-odoo",
+            "docker:Container staging-mailpit",
+            "digitalocean:MonitorAlert staging-mon-cpu",
+        ]) {
+            assert.ok(r.stdout.includes(piece), piece);
+        }
+        assert.match(r.stdout, /Estimated monthly cost: \$29\.00/);
+        assert.match(r.stdout, /Policy pack odoo-platform: 12 policies, no violations\./);
+    });
+
+    it("`--json` gives stack, resources, cost and policy, with secrets masked", () => {
+        const r = npmPreview(["--stack", "prod", "--json"]);
+        assert.equal(r.status, 0, r.stderr);
+        const out = JSON.parse(r.stdout);
+        assert.equal(out.stack, "prod");
+        assert.equal(out.resources.length, 36);
+        for (const res of out.resources) {
+            assert.deepEqual(Object.keys(res).sort(), [
+                "dependencies",
+                "inputs",
+                "name",
+                "parent",
+                "protect",
+                "type",
+                "urn",
+            ]);
+        }
+        assert.deepEqual(Object.keys(out.cost).sort(), ["items", "monthlyUsd"]);
+        assert.equal(out.cost.monthlyUsd, 63);
+        assert.deepEqual(out.policy, { violations: [] });
+        assert.doesNotMatch(
+            r.stdout,
+            /preview-placeholder|preview-cloudflare-token|preview-secret-key/,
+        );
+        assert.match(r.stdout, /\[secret\]/);
+    });
+
+    it("exits 1 on a mandatory violation and 2 on a config error, without a stack trace", () => {
+        const open = mutatedConfig("staging", (t) => t.replace("- 203.0.113.10/32", "- 0.0.0.0/0"));
+        const r1 = npmPreview(["--config", open]);
+        assert.equal(r1.status, 1);
+        assert.match(r1.stdout, /\[mandatory\] exposure-admin-ports \(staging-fw\)/);
+        const bad = mutatedConfig("staging", (t) => t.replace("region: fra1", "region: mars1"));
+        const r2 = npmPreview(["--config", bad]);
+        assert.equal(r2.status, 2);
+        assert.match(r2.stderr, /odoo-platform:region: must be a DigitalOcean region/);
+        assert.doesNotMatch(r2.stderr, /^\s+at /m);
+        const r3 = npmPreview(["--stack", "dev"]);
+        assert.equal(r3.status, 2);
+        assert.match(r3.stderr, /must be "prod", "staging" or "pr-<N>"/);
+    });
+
+    // The six mutations a new user is most likely to make; each must be refused with its reason.
+    const mutations: [string, "prod" | "staging", (t: string) => string, RegExp][] = [
+        [
+            "a staging config with a real SMTP server",
+            "staging",
+            (t) => t + "  odoo-platform:smtpHost: smtp.example.com\n",
+            /odoo-platform:smtpHost: must not be set on a staging stack/,
+        ],
+        [
+            "cron threads on in staging",
+            "staging",
+            (t) => t + '  odoo-platform:odooMaxCronThreads: "2"\n',
+            /odoo-platform:odooMaxCronThreads: must be 0 on a staging stack/,
+        ],
+        [
+            "a reordered addons path",
+            "staging",
+            (t) =>
+                t +
+                "  odoo-platform:odooAddonsPath:\n    - /usr/lib/python3/dist-packages/odoo/addons\n    - /mnt/extra-addons/custom\n    - /mnt/extra-addons/oca/server-tools\n    - /mnt/extra-addons/oca/web\n    - /mnt/extra-addons/oca/queue\n",
+            /odoo-addons-path[\s\S]*expected: \/mnt\/extra-addons\/custom/,
+        ],
+        [
+            "SSH open to the world",
+            "prod",
+            (t) => t.replace("- 203.0.113.10/32", "- 0.0.0.0/0"),
+            /exposure-admin-ports[\s\S]*opens SSH \(22\) to 0\.0\.0\.0\/0/,
+        ],
+        [
+            "a backup bucket in the host's region",
+            "prod",
+            (t) => t.replace("backupRegion: ams3", "backupRegion: fra1"),
+            /odoo-platform:backupRegion: must differ from region \(fra1\)/,
+        ],
+        [
+            "a production config without mail settings",
+            "prod",
+            (t) => t.replace(/^.*smtpHost.*\n/m, ""),
+            /odoo-platform:smtpHost: is required in production/,
+        ],
+    ];
+    for (const [title, stack, edit, expected] of mutations) {
+        it(`refuses ${title}`, async () => {
+            const file = mutatedConfig(stack, edit);
+            let message: string;
+            try {
+                const { policy } = await preview({ stack, config: file, json: false }, pack);
+                const mandatory = policy.violations.filter(
+                    (v) => v.enforcementLevel === "mandatory",
+                );
+                assert.ok(mandatory.length > 0, "the preview passed");
+                message = mandatory.map((v) => `${v.policy}\n${v.message}`).join("\n");
+            } catch (e) {
+                // index.ts turns a ConfigError into a RunError: the CLI prints it without a trace.
+                assert.ok(pulumi.RunError.isInstance(e), String(e));
+                assert.ok(!(e instanceof ConfigError));
+                message = e.message;
+            }
+            assert.match(message, expected);
+        });
+    }
+
+    it("refuses an unprotected production volume made in code (stack transformation)", async () => {
+        const { config, secretKeys } = exampleConfig("prod");
+        const run = await runProgram({
+            stack: "prod",
+            config,
+            secretKeys,
+            program: () => {
+                pulumi.runtime.registerStackTransformation((a) =>
+                    a.type === "digitalocean:index/volume:Volume"
+                        ? { props: a.props, opts: { ...a.opts, protect: false } }
+                        : undefined,
+                );
+                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                return require(path.join(ROOT, "index.ts"));
+            },
+        });
+        const vs = await pack.analyze(run, { config: packConfig() });
+        assert.deepEqual(
+            vs.map((v) => [v.policy, v.enforcementLevel]),
+            [["data-protection", "mandatory"]],
+        );
+        assert.match(vs[0].message, /Volume "prod-data" is not protected/);
+    });
+});
