@@ -162,13 +162,13 @@ export interface RunOptions {
 
 const ROOT = path.resolve(__dirname, "..");
 
-/** Forgets the project's own modules so the next run evaluates the program afresh. */
+/**
+ * Forgets the program's entry module so the next run evaluates it afresh. Only `index.ts` runs
+ * anything when loaded; components and stack builders are plain modules and stay cached, as they
+ * would in one `pulumi preview`.
+ */
 function forgetProgramModules(): void {
-    for (const key of Object.keys(require.cache)) {
-        if (key.startsWith(ROOT) && !key.includes(`${path.sep}node_modules${path.sep}`)) {
-            if (!key.startsWith(path.join(ROOT, "tools"))) delete require.cache[key];
-        }
-    }
+    delete require.cache[path.join(ROOT, "index.ts")];
 }
 
 /**
