@@ -24,6 +24,8 @@ function readSecrets(cfg: PlatformConfig): Secrets {
         mailpitUiPassword:
             cfg.stage === "production" ? undefined : config.requireSecret("mailpitUiPassword"),
         alertSlackUrl: optional("alertSlackUrl") as pulumi.Output<string> | undefined,
+        resticPassword:
+            cfg.stage === "production" ? config.requireSecret("resticPassword") : undefined,
     };
 }
 

@@ -13,6 +13,8 @@ export interface MonitoringArgs {
     readonly thresholds?: { cpu?: number; memory?: number; disk?: number };
     /** Latency alert threshold in milliseconds. @default 2000 ms */
     readonly latencyMs?: number;
+    /** URL answering 503 once the newest backup is stale; alerted on when down (production). */
+    readonly backupHealthUrl?: string;
 }
 
 /** The droplet metrics alerted on, with DigitalOcean's metric names. */
@@ -105,6 +107,31 @@ export class Monitoring extends pulumi.ComponentResource {
             },
             child,
         );
+
+        if (args.backupHealthUrl !== undefined) {
+            const fresh = new digitalocean.UptimeCheck(
+                `${name}-backup-fresh`,
+                {
+                    name: `odoo-platform ${name} backup freshness`,
+                    target: args.backupHealthUrl,
+                    type: "https",
+                    regions: ["eu_west"],
+                    enabled: true,
+                },
+                child,
+            );
+            new digitalocean.UptimeAlert(
+                `${name}-backup-stale`,
+                {
+                    checkId: fresh.id,
+                    name: `odoo-platform ${name} backup older than a day`,
+                    type: "down",
+                    period: "10m",
+                    notifications,
+                },
+                child,
+            );
+        }
 
         this.registerOutputs({ healthUrl: this.healthUrl });
     }

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { BackupJob, BackupTarget } from "./backup-job";
 import { DATA_DIRS } from "./host-rendering";
 import {
     MAILPIT_SMTP_PORT,
@@ -47,6 +48,12 @@ export interface OdooContainersArgs {
     readonly mailpitUiPassword?: pulumi.Input<string>;
     /** Memory limit of the Odoo container in MB. */
     readonly odooMemoryMb: number;
+    /** Public address of the host (for the pre-upgrade backup over SSH). */
+    readonly hostAddress: pulumi.Input<string>;
+    /** Production: where and when backups go. Absent elsewhere (restore tooling only). */
+    readonly backupTarget?: BackupTarget;
+    /** Non-production: the base URL a refreshed copy gets. */
+    readonly baseUrl?: string;
 }
 
 /**
@@ -60,6 +67,7 @@ export class OdooContainers extends pulumi.ComponentResource {
     public readonly postgres: docker.Container;
     public readonly odoo: docker.Container;
     public readonly mailpit?: docker.Container;
+    public readonly backup: BackupJob;
     /** Name of the Odoo container (its host name on the network). */
     public readonly odooContainerName: string;
 
@@ -180,6 +188,32 @@ export class OdooContainers extends pulumi.ComponentResource {
             );
         }
 
+        this.backup = new BackupJob(
+            name,
+            {
+                provider: args.provider,
+                network: netName,
+                stage: args.odoo.stage,
+                database: args.odoo.database,
+                pgHost: pgName,
+                pgUser: DB_USER,
+                pgPassword: args.postgresPassword,
+                pgImage: args.postgresImage,
+                odooImage: args.odooImage,
+                target: production ? args.backupTarget : undefined,
+                refresh: production
+                    ? undefined
+                    : {
+                          baseUrl: args.baseUrl ?? `https://${args.odooHosts[0]}`,
+                          mailpitHost: `${name}-mailpit`,
+                      },
+                healthHost: production ? args.odooHosts[0] : undefined,
+                hostAddress: args.hostAddress,
+                upgradeTrigger: production ? args.odooImage : undefined,
+            },
+            { parent: this, dependsOn: [this.postgres] },
+        );
+
         this.odooContainerName = `${name}-odoo`;
         const smtp = production
             ? args.odoo.smtp
@@ -221,7 +255,14 @@ export class OdooContainers extends pulumi.ComponentResource {
                 },
                 stopTimeout: 60,
             },
-            { ...child, dependsOn: this.mailpit ? [this.postgres, this.mailpit] : [this.postgres] },
+            {
+                ...child,
+                dependsOn: [
+                    this.postgres,
+                    ...(this.mailpit ? [this.mailpit] : []),
+                    ...(this.backup.preUpgradeBackup ? [this.backup.preUpgradeBackup] : []),
+                ],
+            },
         );
 
         this.registerOutputs({});

@@ -106,3 +106,29 @@ export function traefikFlags(s: TraefikSettings): string[] {
     }
     return flags;
 }
+
+/**
+ * Labels routing one path of a host to a container, rewritten to `targetPath` (e.g. a CGI).
+ * Used for the backup freshness endpoint next to Odoo on the same host name.
+ */
+export function pathRouteLabels(spec: {
+    readonly router: string;
+    readonly host: string;
+    readonly path: string;
+    readonly targetPath: string;
+    readonly port: number;
+    readonly network: string;
+}): Record<string, string> {
+    const r = spec.router;
+    return {
+        "traefik.enable": "true",
+        "traefik.docker.network": spec.network,
+        [`traefik.http.routers.${r}.rule`]: `Host(\`${spec.host}\`) && Path(\`${spec.path}\`)`,
+        [`traefik.http.routers.${r}.entrypoints`]: ENTRYPOINT_HTTPS,
+        [`traefik.http.routers.${r}.tls.certresolver`]: CERT_RESOLVER,
+        [`traefik.http.routers.${r}.priority`]: "2000",
+        [`traefik.http.routers.${r}.middlewares`]: `${r}-path`,
+        [`traefik.http.middlewares.${r}-path.replacepath.path`]: spec.targetPath,
+        [`traefik.http.services.${r}.loadbalancer.server.port`]: String(spec.port),
+    };
+}

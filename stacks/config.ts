@@ -104,6 +104,10 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
         description: "Spaces region of the backup bucket; must differ from `region`.",
     },
     backupBucket: { type: "string", description: "Backup bucket name (globally unique)." },
+    backupSchedule: {
+        type: "string",
+        description: "Cron expression (UTC) of the nightly backup (production only).",
+    },
     alertEmails: { type: "array", description: "E-mail addresses that receive alerts." },
     alertSlackChannel: { type: "string", description: "Slack channel that receives alerts." },
     adminPassword: {
@@ -130,6 +134,12 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
         type: "string",
         secret: true,
         description: "Slack incoming-webhook URL for alerts.",
+    },
+    resticPassword: {
+        type: "string",
+        secret: true,
+        description:
+            "Password of the restic backup repository (production only); keep a copy offline.",
     },
 };
 
@@ -187,6 +197,8 @@ export const PRODUCTION_ONLY_KEYS = [
     "smtpPassword",
     "backupRegion",
     "backupBucket",
+    "backupSchedule",
+    "resticPassword",
 ] as const;
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -300,6 +312,11 @@ export function configSchema(stage: Stage) {
                 .string()
                 .regex(BUCKET, "must be 3-63 characters: lower case, digits and -")
                 .optional(),
+            backupSchedule: z
+                .string()
+                .regex(/^(\S+\s+){4}\S+$/, "must be a 5-field cron expression such as 15 2 * * *")
+                .optional(),
+            resticPassword: z.string().optional(),
             alertEmails: z
                 .array(z.string().regex(EMAIL, "must be an e-mail address"), {
                     error: "is required: a list of e-mail addresses that receive alerts",
@@ -320,6 +337,7 @@ export function configSchema(stage: Stage) {
             odooImage: c.odooImage ?? `odoo:${c.odooVersion}`,
             smtpPort: production ? (c.smtpPort ?? d.smtpPort) : undefined,
             smtpSsl: production ? (c.smtpSsl ?? d.smtpSsl) : undefined,
+            backupSchedule: production ? (c.backupSchedule ?? "15 2 * * *") : undefined,
         }));
 }
 
@@ -435,6 +453,13 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
                 issue(key, "is required in production (real mail and off-site backups)");
             }
         }
+        const rp = c.resticPassword;
+        if (typeof rp !== "string" || rp.length < 24) {
+            issue(
+                "resticPassword",
+                "must be set as a secret of at least 24 characters in production",
+            );
+        }
         if (c.backupRegion !== undefined && c.backupRegion === c.region) {
             issue(
                 "backupRegion",
@@ -518,19 +543,25 @@ export function parseConfig(
         smtpPassword: _s,
         mailpitUiPassword: _m,
         alertSlackUrl: _u,
+        resticPassword: _r,
         ...plain
     } = result.data;
     return { ...plain, stack, stage };
 }
 
 export type SecretKey =
-    "adminPassword" | "postgresPassword" | "smtpPassword" | "mailpitUiPassword" | "alertSlackUrl";
+    | "adminPassword"
+    | "postgresPassword"
+    | "smtpPassword"
+    | "mailpitUiPassword"
+    | "alertSlackUrl"
+    | "resticPassword";
 
 export type PlatformConfig = ReturnType<typeof parseConfig>;
 
 /** Secrets a stage must have; the offline preview fills exactly these with placeholders. */
 export function requiredSecrets(stage: Stage): SecretKey[] {
     return stage === "production"
-        ? ["adminPassword", "postgresPassword", "smtpPassword"]
+        ? ["adminPassword", "postgresPassword", "smtpPassword", "resticPassword"]
         : ["adminPassword", "postgresPassword", "mailpitUiPassword"];
 }

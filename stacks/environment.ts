@@ -14,6 +14,7 @@ export interface Secrets {
     readonly smtpPassword?: pulumi.Output<string>;
     readonly mailpitUiPassword?: pulumi.Output<string>;
     readonly alertSlackUrl?: pulumi.Output<string>;
+    readonly resticPassword?: pulumi.Output<string>;
 }
 
 /** What differs between the environments a stack builder asks for. */
@@ -84,34 +85,6 @@ export function buildEnvironment(cfg: PlatformConfig, secrets: Secrets, plan: En
         manageZoneSettings: cfg.manageZoneSettings,
     });
 
-    const odooHost = `${plan.records[0].name}.${cfg.domain}`;
-    const mailpitHost = plan.mailpitRecord ? `${plan.mailpitRecord}.${cfg.domain}` : undefined;
-    new OdooContainers(plan.name, {
-        provider: host.docker,
-        odooImage: cfg.odooImage,
-        postgresImage: cfg.postgresImage,
-        odoo: odooSettings(cfg),
-        odooHosts: [odooHost],
-        mailpitHost,
-        acmeEmail: cfg.acmeEmail,
-        dnsApiToken: dns.apiToken,
-        adminPassword: secrets.adminPassword,
-        postgresPassword: secrets.postgresPassword,
-        smtpPassword: production ? secrets.smtpPassword : undefined,
-        mailpitUiPassword: production ? undefined : secrets.mailpitUiPassword,
-        odooMemoryMb: cfg.odooContainerMemoryMb,
-    });
-
-    const monitoring = new Monitoring(`${plan.name}-mon`, {
-        dropletId: host.dropletId,
-        healthHost: odooHost,
-        emails: cfg.alertEmails,
-        slack:
-            cfg.alertSlackChannel !== undefined && secrets.alertSlackUrl !== undefined
-                ? { channel: cfg.alertSlackChannel, url: secrets.alertSlackUrl }
-                : undefined,
-    });
-
     let backup: BackupBucket | undefined;
     if (plan.backups) {
         if (cfg.backupRegion === undefined) {
@@ -125,6 +98,46 @@ export function buildEnvironment(cfg: PlatformConfig, secrets: Secrets, plan: En
         });
     }
 
+    const odooHost = `${plan.records[0].name}.${cfg.domain}`;
+    const mailpitHost = plan.mailpitRecord ? `${plan.mailpitRecord}.${cfg.domain}` : undefined;
+    const containers = new OdooContainers(plan.name, {
+        provider: host.docker,
+        odooImage: cfg.odooImage,
+        postgresImage: cfg.postgresImage,
+        odoo: odooSettings(cfg),
+        odooHosts: [odooHost],
+        mailpitHost,
+        acmeEmail: cfg.acmeEmail,
+        dnsApiToken: dns.apiToken,
+        adminPassword: secrets.adminPassword,
+        postgresPassword: secrets.postgresPassword,
+        smtpPassword: production ? secrets.smtpPassword : undefined,
+        mailpitUiPassword: production ? undefined : secrets.mailpitUiPassword,
+        odooMemoryMb: cfg.odooContainerMemoryMb,
+        hostAddress: host.ipAddress,
+        backupTarget:
+            backup && secrets.resticPassword
+                ? {
+                      repository: pulumi.interpolate`s3:${backup.endpoint}/${backup.bucketName}/restic`,
+                      password: secrets.resticPassword,
+                      accessKeyId: backup.accessKeyId,
+                      secretAccessKey: backup.secretAccessKey,
+                      schedule: cfg.backupSchedule,
+                  }
+                : undefined,
+    });
+
+    const monitoring = new Monitoring(`${plan.name}-mon`, {
+        dropletId: host.dropletId,
+        healthHost: odooHost,
+        emails: cfg.alertEmails,
+        slack:
+            cfg.alertSlackChannel !== undefined && secrets.alertSlackUrl !== undefined
+                ? { channel: cfg.alertSlackChannel, url: secrets.alertSlackUrl }
+                : undefined,
+        backupHealthUrl: containers.backup.healthUrl,
+    });
+
     return {
         url: `https://${odooHost}`,
         healthUrl: monitoring.healthUrl,
@@ -132,5 +145,6 @@ export function buildEnvironment(cfg: PlatformConfig, secrets: Secrets, plan: En
         mailUrl: mailpitHost ? `https://${mailpitHost}` : undefined,
         backupBucket: backup?.bucketName,
         backupEndpoint: backup?.endpoint,
+        backupHealthUrl: containers.backup.healthUrl,
     };
 }

@@ -19,5 +19,6 @@ export function buildProduction(cfg: PlatformConfig, secrets: Secrets) {
         hostIp: env.hostIp,
         backupBucket: env.backupBucket,
         backupEndpoint: env.backupEndpoint,
+        backupHealthUrl: env.backupHealthUrl,
     };
 }

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { renderBackupScript, renderRestoreScript } from "../components/backup-scripts";
 import { CANONICAL_ADDONS_PATH } from "../stacks/addons";
 import { ProgramRun, RecordedResource, SECRET_SIG, SIG_KEY, inputsOf } from "../tools/mock-cloud";
 import { countByType, one, ofType, runStack } from "./helpers";
@@ -50,6 +51,7 @@ describe("staging stack (offline, mocked cloud)", function () {
             "odoo-platform:dns:WildcardDns": 1,
             "odoo-platform:host:OdooContainers": 1,
             "odoo-platform:monitoring:Monitoring": 1,
+            "odoo-platform:backup:BackupJob": 1,
             [T.vpc]: 1,
             [T.sshKey]: 1,
             [T.volume]: 1,
@@ -62,8 +64,8 @@ describe("staging stack (offline, mocked cloud)", function () {
             [T.token]: 1,
             [T.record]: 3,
             [T.network]: 1,
-            [T.image]: 4,
-            [T.container]: 4,
+            [T.image]: 6,
+            [T.container]: 5,
             [T.uptime]: 1,
             [T.uptimeAlert]: 3,
             [T.alert]: 3,
@@ -76,9 +78,10 @@ describe("staging stack (offline, mocked cloud)", function () {
             if (r.type === "pulumi:pulumi:Stack") continue;
             const parent = byUrn.get(r.parent);
             assert.ok(parent, `${r.name} has no recorded parent`);
-            if (r.type.startsWith("odoo-platform:"))
-                assert.equal(parent.type, "pulumi:pulumi:Stack");
-            else
+            if (r.type.startsWith("odoo-platform:")) {
+                const top = parent.type === "pulumi:pulumi:Stack";
+                assert.ok(top || parent.type.startsWith("odoo-platform:"), r.name);
+            } else
                 assert.ok(
                     parent.type.startsWith("odoo-platform:"),
                     `${r.name} sits under ${parent.type}`,
@@ -318,7 +321,16 @@ describe("production stack (offline, mocked cloud)", function () {
             one(run.resources, T.container, "prod-odoo").inputs["uploads"] as { content: string }[]
         )[0];
         assert.match(conf.content, /smtp_password = preview-placeholder-smtpPassword/);
-        assert.equal(ofType(run.resources, T.container).length, 3, "production runs no Mailpit");
+        const names = ofType(run.resources, T.container)
+            .map((r) => r.name)
+            .sort();
+        assert.deepEqual(names, [
+            "prod-backup",
+            "prod-backup-health",
+            "prod-odoo",
+            "prod-postgres",
+            "prod-traefik",
+        ]);
         const fw = one(run.resources, T.firewall, "prod-fw").inputs;
         assert.deepEqual(
             (fw["outboundRules"] as { protocol: string; portRange?: string }[])
@@ -371,5 +383,96 @@ describe("a config error", () => {
             },
         );
         assert.equal(recorded, -1);
+    });
+});
+
+describe("backup job in the program (offline, mocked cloud)", function () {
+    let prod: ProgramRun;
+    let staging: ProgramRun;
+    before(async () => {
+        prod = await runStack("prod");
+        staging = await runStack("staging");
+    });
+
+    it("backs production up nightly to restic on the off-site bucket, credentials secret", () => {
+        const job = one(prod.resources, T.container, "prod-backup");
+        const env = job.inputs["envs"] as string[];
+        assert.ok(
+            env.includes(
+                "RESTIC_REPOSITORY=s3:https://ams3.digitaloceanspaces.com/example-com-odoo-backups/restic",
+            ),
+        );
+        assert.ok(env.includes("RESTIC_PASSWORD=preview-placeholder-resticPassword"));
+        assert.ok(env.includes("AWS_ACCESS_KEY_ID=DO00PREVIEWKEY"));
+        assert.ok(env.includes("AWS_SECRET_ACCESS_KEY=preview-secret-key"));
+        assert.ok(env.includes("PGDATABASE=odoo"));
+        assert.ok(env.includes("PGHOST=prod-postgres"));
+        assert.ok(env.includes("TOOLS=docker"));
+        assert.ok(env.includes("RESTIC_IMAGE=restic/restic:0.17.3"));
+        assert.ok(holdsSecret(job.resource.rawInputs["envs"]));
+        const uploads = Object.fromEntries(
+            (job.inputs["uploads"] as { file: string; content: string }[]).map((u) => [
+                u.file,
+                u.content,
+            ]),
+        );
+        assert.equal(uploads["/usr/local/bin/odoo-backup"], renderBackupScript());
+        assert.equal(uploads["/usr/local/bin/odoo-restore"], renderRestoreScript());
+        assert.equal(
+            uploads["/etc/crontabs/root"],
+            "15 2 * * * /usr/local/bin/odoo-backup --if-exists >>/proc/1/fd/1 2>&1\n",
+        );
+        assert.deepEqual(job.inputs["command"], ["crond", "-f", "-l", "8"]);
+    });
+
+    it("takes a backup before every Odoo image change, and Odoo waits for it", () => {
+        const cmd = one(prod.resources, T.ready, "prod-pre-upgrade-backup");
+        assert.deepEqual(cmd.inputs["triggers"], ["odoo:18.0"]);
+        assert.match(
+            String(cmd.inputs["create"]),
+            /^ssh .*root@203\.0\.113\.\d+ docker exec prod-backup odoo-backup --if-exists$/,
+        );
+        const odoo = one(prod.resources, T.container, "prod-odoo").resource;
+        assert.ok(odoo.dependencies.includes(cmd.resource.urn));
+    });
+
+    it("alerts when the newest backup is older than a day", () => {
+        const health = one(prod.resources, T.container, "prod-backup-health").inputs;
+        const labels = Object.fromEntries(
+            (health["labels"] as { label: string; value: string }[]).map((l) => [l.label, l.value]),
+        );
+        assert.equal(
+            labels["traefik.http.routers.prod-backup-health.rule"],
+            "Host(`erp.example.com`) && Path(`/.platform/backup-health`)",
+        );
+        assert.equal(
+            labels["traefik.http.middlewares.prod-backup-health-path.replacepath.path"],
+            "/cgi-bin/backup-health",
+        );
+        const check = one(prod.resources, T.uptime, "prod-mon-backup-fresh").inputs;
+        assert.equal(check["target"], "https://erp.example.com/.platform/backup-health");
+        const alert = one(prod.resources, T.uptimeAlert, "prod-mon-backup-stale").inputs;
+        assert.equal(alert["type"], "down");
+        assert.equal(alert["checkId"], "prod-mon-backup-fresh-id");
+    });
+
+    it("gives staging the restore tooling only: no backups, no bucket credentials", () => {
+        const job = one(staging.resources, T.container, "staging-backup");
+        const env = job.inputs["envs"] as string[];
+        assert.ok(
+            !env.some((e) => /^(RESTIC_REPOSITORY|RESTIC_PASSWORD|AWS_)/.test(e)),
+            env.join(" "),
+        );
+        assert.ok(env.includes("BASE_URL=https://staging.example.com"));
+        assert.ok(env.includes("MAILPIT_HOST=staging-mailpit"));
+        assert.ok(env.includes("PGDATABASE=odoo_staging"));
+        const crontab = (job.inputs["uploads"] as { file: string; content: string }[]).find(
+            (u) => u.file === "/etc/crontabs/root",
+        );
+        assert.equal(crontab?.content, "# restore tooling only: backups run in production\n");
+        assert.equal(
+            ofType(staging.resources, T.ready).filter((r) => r.name.includes("pre-upgrade")).length,
+            0,
+        );
     });
 });

@@ -1,0 +1,95 @@
+/**
+ * A PostgreSQL server for the backup tests, the drill and the benchmark: the one named by the
+ * usual PG* variables, or, when none answers, a private throwaway cluster started here.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export interface PgServer {
+    /** Environment for psql, pg_dump, pg_restore and the rendered scripts. */
+    readonly env: NodeJS.ProcessEnv;
+    stop(): void;
+}
+
+export function psql(env: NodeJS.ProcessEnv, db: string, sql: string): string {
+    const r = spawnSync("psql", ["-X", "-v", "ON_ERROR_STOP=1", "-Atq", "-d", db], {
+        env,
+        input: sql,
+        encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`psql on ${db} failed: ${r.stderr}`);
+    return r.stdout.trim();
+}
+
+function answers(env: NodeJS.ProcessEnv): boolean {
+    return (
+        spawnSync("psql", ["-X", "-Atqc", "SELECT 1", "-d", "postgres"], {
+            env,
+            encoding: "utf8",
+        }).stdout?.trim() === "1"
+    );
+}
+
+function pgBin(): string {
+    const root = "/usr/lib/postgresql";
+    const versions = fs.existsSync(root)
+        ? fs.readdirSync(root).sort((a, b) => Number(b) - Number(a))
+        : [];
+    for (const v of versions) {
+        const bin = path.join(root, v, "bin");
+        if (fs.existsSync(path.join(bin, "initdb"))) return bin;
+    }
+    throw new Error(
+        "no PostgreSQL server found: apt-get install postgresql (or set PGHOST/PGPORT/PGUSER)",
+    );
+}
+
+/** Uses the server of the PG* variables if it answers, else starts a private one. */
+export function startPostgres(): PgServer {
+    const given = { ...process.env };
+    if ((given.PGHOST || given.PGPORT || given.PGUSER) && answers(given)) {
+        return { env: given, stop: () => undefined };
+    }
+    const bin = pgBin();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "odoo-platform-pg-"));
+    const data = path.join(dir, "data");
+    const port = String(20000 + Math.floor(Math.random() * 20000));
+    const asRoot = process.getuid?.() === 0;
+    // initdb refuses to run as root: the cluster then belongs to the postgres system user.
+    const run = (cmd: string, args: string[]) =>
+        asRoot
+            ? execFileSync("runuser", ["-u", "postgres", "--", cmd, ...args], { stdio: "pipe" })
+            : execFileSync(cmd, args, { stdio: "pipe" });
+    if (asRoot) execFileSync("chown", ["postgres:postgres", dir]);
+    run(path.join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
+    run(path.join(bin, "pg_ctl"), [
+        "-D",
+        data,
+        "-w",
+        "-l",
+        path.join(dir, "log"),
+        "-o",
+        `-p ${port} -k ${dir} -c listen_addresses='' -c fsync=off`,
+        "start",
+    ]);
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PGHOST: dir,
+        PGPORT: port,
+        PGUSER: "postgres",
+    };
+    delete env.PGPASSWORD;
+    delete env.PGDATABASE;
+    return {
+        env,
+        stop: () => {
+            try {
+                run(path.join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "stop"]);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        },
+    };
+}
