@@ -11,8 +11,24 @@ export const RETENTION = { daily: 7, weekly: 4, monthly: 3 } as const;
 /** Hours after which the newest backup counts as stale and the health endpoint says so. */
 export const STALE_AFTER_HOURS = 26;
 
+/**
+ * The verification gate of a neutralized database: one row per problem, none when it may serve.
+ * psql variable `mailpit_host` names the only mail server allowed to be active.
+ */
+export const NEUTRALIZATION_GATE_SQL = `SELECT 'database.is_neutralized is not set'
+ WHERE NOT EXISTS (SELECT 1 FROM ir_config_parameter
+                    WHERE key = 'database.is_neutralized' AND value = 'True');
+SELECT 'active mail server ' || smtp_host || ':' || smtp_port || ' is not Mailpit'
+  FROM ir_mail_server WHERE active AND smtp_host <> :'mailpit_host';
+SELECT 'active cron ' || c.id || ' is not the autovacuum'
+  FROM ir_cron c
+ WHERE c.active AND c.id NOT IN (SELECT res_id FROM ir_model_data
+                                  WHERE module = 'base' AND name = 'autovacuum_job'
+                                    AND model = 'ir.cron');
+`;
+
 /** Shared shell functions: tool wrappers and name checks. */
-function prelude(): string {
+export function prelude(): string {
     return `set -eu
 
 # Tools run from their official images on the host (TOOLS=docker) or from the PATH (TOOLS=local).
@@ -195,17 +211,7 @@ UPDATE ir_mail_server
 SQL
   log "verifying neutralization of $new"
   problems=$(pg psql -d "$new" -At -v mailpit_host="$MAILPIT_HOST" <<'SQL'
-SELECT 'database.is_neutralized is not set'
- WHERE NOT EXISTS (SELECT 1 FROM ir_config_parameter
-                    WHERE key = 'database.is_neutralized' AND value = 'True');
-SELECT 'active mail server ' || smtp_host || ':' || smtp_port || ' is not Mailpit'
-  FROM ir_mail_server WHERE active AND smtp_host <> :'mailpit_host';
-SELECT 'active cron ' || c.id || ' is not the autovacuum'
-  FROM ir_cron c
- WHERE c.active AND c.id NOT IN (SELECT res_id FROM ir_model_data
-                                  WHERE module = 'base' AND name = 'autovacuum_job'
-                                    AND model = 'ir.cron');
-SQL
+${NEUTRALIZATION_GATE_SQL}SQL
 )
   if [ -n "$problems" ]; then
     echo "$problems" | sed 's/^/  gate: /' >&2

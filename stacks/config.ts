@@ -38,7 +38,7 @@ export const SPACES_REGIONS = [
     "atl1",
 ] as const;
 
-export type ConfigKeyType = "string" | "integer" | "boolean" | "array";
+export type ConfigKeyType = "string" | "integer" | "boolean" | "array" | "object";
 
 export interface ConfigKey {
     readonly type: ConfigKeyType;
@@ -135,6 +135,19 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
         secret: true,
         description: "Slack incoming-webhook URL for alerts.",
     },
+    prEnvironments: {
+        type: "object",
+        description:
+            "Staging only: preview environments on the dev host: {max, ttlDays, memoryMb}.",
+    },
+    pr: {
+        type: "object",
+        description: "pr-<N> stacks only: {number, image (pinned by digest), updateModules}.",
+    },
+    stagingStack: {
+        type: "string",
+        description: "pr-<N> stacks only: the staging stack to reference (default: staging).",
+    },
     resticPassword: {
         type: "string",
         secret: true,
@@ -186,6 +199,9 @@ export const COMMON_DEFAULTS = {
     smtpSsl: true,
     odooAddonsPath: CANONICAL_ADDONS_PATH,
 } as const;
+
+/** Keys only a pr-<N> stack carries. */
+export const PREVIEW_ONLY_KEYS = ["pr", "stagingStack"] as const;
 
 /** Keys a non-production stack must not carry: production mail and production backups. */
 export const PRODUCTION_ONLY_KEYS = [
@@ -317,6 +333,19 @@ export function configSchema(stage: Stage) {
                 .regex(/^(\S+\s+){4}\S+$/, "must be a 5-field cron expression such as 15 2 * * *")
                 .optional(),
             resticPassword: z.string().optional(),
+            prEnvironments: z
+                .object(
+                    {
+                        max: int(1, 50, "preview environments on the dev host").default(8),
+                        ttlDays: int(1, 90, "days before the reaper removes a PR stack").default(
+                            14,
+                        ),
+                        memoryMb: int(256, 16384, "MB per preview Odoo").default(1536),
+                    },
+                    { error: "must be an object such as {max: 8, ttlDays: 14, memoryMb: 1536}" },
+                )
+                .strict()
+                .optional(),
             alertEmails: z
                 .array(z.string().regex(EMAIL, "must be an e-mail address"), {
                     error: "is required: a list of e-mail addresses that receive alerts",
@@ -338,6 +367,10 @@ export function configSchema(stage: Stage) {
             smtpPort: production ? (c.smtpPort ?? d.smtpPort) : undefined,
             smtpSsl: production ? (c.smtpSsl ?? d.smtpSsl) : undefined,
             backupSchedule: production ? (c.backupSchedule ?? "15 2 * * *") : undefined,
+            prEnvironments:
+                stage === "staging"
+                    ? (c.prEnvironments ?? { max: 8, ttlDays: 14, memoryMb: 1536 })
+                    : undefined,
         }));
 }
 
@@ -410,6 +443,7 @@ export function coerceRaw(key: string, raw: string): unknown {
         case "boolean":
             return raw === "true" ? true : raw === "false" ? false : raw;
         case "array":
+        case "object":
             try {
                 return JSON.parse(raw);
             } catch {
@@ -445,6 +479,16 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
         issue(
             c.alertSlackChannel === undefined ? "alertSlackChannel" : "alertSlackUrl",
             "alertSlackChannel and alertSlackUrl (secret) go together",
+        );
+    }
+    for (const key of PREVIEW_ONLY_KEYS) {
+        if (c[key] !== undefined)
+            issue(key, `must not be set on a ${stage} stack: it configures pr-<N> stacks`);
+    }
+    if (stage === "production" && c.prEnvironments !== undefined) {
+        issue(
+            "prEnvironments",
+            "must not be set in production: preview environments run on the staging dev host",
         );
     }
     if (stage === "production") {
@@ -497,17 +541,12 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
     return problems;
 }
 
-/**
- * Validates a stack's raw config (key → string as Pulumi stores it). Returns the typed config or
- * throws one ConfigError that lists every problem, including keys the project does not know.
- */
-export function parseConfig(
-    stack: string,
+/** Raw config → typed input of this project's keys; unknown keys become problems. */
+function collectInput(
     raw: Readonly<Record<string, string | undefined>>,
-): Omit<ValidConfig, SecretKey> & { stack: string; stage: Stage } {
-    const stage = stageOfStack(stack);
+    problems: ConfigProblem[],
+): Record<string, unknown> {
     const input: Record<string, unknown> = {};
-    const problems: ConfigProblem[] = [];
     for (const [fullKey, value] of Object.entries(raw)) {
         if (value === undefined) continue;
         const [ns, key] = fullKey.includes(":") ? fullKey.split(":", 2) : [PROJECT, fullKey];
@@ -522,17 +561,112 @@ export function parseConfig(
         }
         input[key] = coerceRaw(key, value);
     }
-    const result = configSchema(stage).safeParse(input, { reportInput: true });
-    problems.push(...crossChecks(stage, input));
-    if (!result.success) {
-        for (const i of result.error.issues) {
-            const top = String(i.path[0] ?? "");
-            const path = i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`));
-            const key = `${PROJECT}:${path.join("").replace(/^\./, "")}`;
-            const found = i.path.length > 1 ? (i as { input?: unknown }).input : input[top];
-            problems.push({ key, message: i.message, found: renderFound(top, found) });
+    return input;
+}
+
+function zodProblems(
+    issues: readonly z.core.$ZodIssue[],
+    input: Record<string, unknown>,
+): ConfigProblem[] {
+    return issues.map((i) => {
+        const top = String(i.path[0] ?? "");
+        const path = i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`));
+        const key = `${PROJECT}:${path.join("").replace(/^\./, "")}`;
+        const found = i.path.length > 1 ? (i as { input?: unknown }).input : input[top];
+        return { key, message: i.message, found: renderFound(top, found) };
+    });
+}
+
+const MODULE = /^[a-z][a-z0-9_]*$/;
+export const DIGEST_IMAGE = /^[a-z0-9][a-z0-9./_:-]*@sha256:[0-9a-f]{64}$/;
+
+/** The config of a `pr-<N>` stack: the PR and the staging stack it lives on, nothing else. */
+export function previewSchema(n: number) {
+    return z.object({
+        pr: z
+            .object(
+                {
+                    number: z
+                        .number({ error: "must be the pull request number" })
+                        .int("must be the pull request number")
+                        .refine(
+                            (x) => x === n,
+                            `must be ${n}, the number in the stack name pr-${n}`,
+                        ),
+                    image: z
+                        .string({ error: "is required: the PR build's image, pinned by digest" })
+                        .regex(
+                            DIGEST_IMAGE,
+                            "must be pinned by digest: <repository>@sha256:<64 hex>",
+                        ),
+                    updateModules: z
+                        .array(z.string().regex(MODULE, "must be an Odoo module name"))
+                        .default([]),
+                },
+                {
+                    error: "is required on a pr-<N> stack: set pr.number and pr.image (with --path)",
+                },
+            )
+            .strict(),
+        stagingStack: z
+            .string()
+            .regex(
+                /^[A-Za-z0-9_.\/-]+$/,
+                "must be a stack name such as staging or org/odoo-platform/staging",
+            )
+            .default("staging"),
+    });
+}
+
+export type PreviewConfig = z.output<ReturnType<typeof previewSchema>> & {
+    stack: string;
+    stage: "preview";
+    number: number;
+};
+
+/** Validates a `pr-<N>` stack's config: every other setting comes from the staging stack. */
+export function parsePreviewConfig(
+    stack: string,
+    raw: Readonly<Record<string, string | undefined>>,
+): PreviewConfig {
+    if (stageOfStack(stack) !== "preview") throw new Error(`${stack} is not a pr-<N> stack`);
+    const n = Number(stack.slice(3));
+    const problems: ConfigProblem[] = [];
+    const input = collectInput(raw, problems);
+    for (const key of Object.keys(input)) {
+        if (!(PREVIEW_ONLY_KEYS as readonly string[]).includes(key)) {
+            problems.push({
+                key: `${PROJECT}:${key}`,
+                message:
+                    "is not used by a pr-<N> stack: domain, host and secrets come from the staging stack",
+                found: renderFound(key, input[key]),
+            });
         }
     }
+    const result = previewSchema(n).safeParse(input, { reportInput: true });
+    if (!result.success) problems.push(...zodProblems(result.error.issues, input));
+    if (problems.length > 0) throw new ConfigError(stack, problems);
+    if (!result.success) throw new Error("unreachable: schema failed without issues");
+    return { ...result.data, stack, stage: "preview", number: n };
+}
+
+/**
+ * Validates a stack's raw config (key → string as Pulumi stores it). Returns the typed config or
+ * throws one ConfigError that lists every problem, including keys the project does not know.
+ */
+export function parseConfig(
+    stack: string,
+    raw: Readonly<Record<string, string | undefined>>,
+): Omit<ValidConfig, SecretKey> & { stack: string; stage: Stage } {
+    const stage = stageOfStack(stack);
+    if (stage === "preview") {
+        throw new Error(`parseConfig: ${stack} is a preview stack; use parsePreviewConfig`);
+    }
+    const problems: ConfigProblem[] = [];
+    const input = collectInput(raw, problems);
+    const result = configSchema(stage).safeParse(input, { reportInput: true });
+    problems.push(...crossChecks(stage, input));
+    if (!result.success) problems.push(...zodProblems(result.error.issues, input));
     if (problems.length > 0) throw new ConfigError(stack, problems);
     if (!result.success) throw new Error("unreachable: schema failed without issues");
     // Secret values were read only to be validated; they reach resources as pulumi secrets
@@ -561,6 +695,7 @@ export type PlatformConfig = ReturnType<typeof parseConfig>;
 
 /** Secrets a stage must have; the offline preview fills exactly these with placeholders. */
 export function requiredSecrets(stage: Stage): SecretKey[] {
+    if (stage === "preview") return []; // a preview stack's secrets come from staging
     return stage === "production"
         ? ["adminPassword", "postgresPassword", "smtpPassword", "resticPassword"]
         : ["adminPassword", "postgresPassword", "mailpitUiPassword"];

@@ -10,6 +10,7 @@ import {
     parseConfig,
     stageOfStack,
 } from "../stacks/config";
+import { renderPulumiYaml } from "../tools/gen-pulumi-yaml";
 import { ROOT, exampleConfig } from "./helpers";
 
 function problemsOf(stack: "prod" | "staging", overrides: Record<string, string | undefined>) {
@@ -289,7 +290,13 @@ describe("config schema", () => {
     });
 
     it("Pulumi.yaml declares exactly the project's keys, each with type and description", () => {
-        const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+        const text = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
+        assert.equal(
+            text,
+            renderPulumiYaml(),
+            "regenerate: npx ts-node tools/gen-pulumi-yaml.ts > Pulumi.yaml",
+        );
+        const doc = YAML.parse(text);
         assert.equal(doc.name, "odoo-platform");
         assert.equal(doc.runtime.name, "nodejs");
         assert.equal(doc.runtime.options.typescript, true);
