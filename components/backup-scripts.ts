@@ -146,9 +146,14 @@ printf '%s' "$snapshot" | grep -Eq '^(latest|[0-9a-f]{8,64})$' || die "invalid s
 
 new="\${target}_restoring"
 work="$SPOOL/restore-$$"
+fs_pid=""
 cleanup() {
   status=$?
-  rm -rf "$work"
+  if [ -n "$fs_pid" ]; then
+    kill "$fs_pid" 2>/dev/null || true
+    wait "$fs_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work" "$work.filestore.log"
   if [ "$status" -ne 0 ]; then
     pg psql -d postgres -qc "DROP DATABASE IF EXISTS \\"$new\\"" >/dev/null 2>&1 || true
     rm -rf "\${FILESTORE_ROOT:?}/$new"
@@ -161,18 +166,34 @@ started=$(date +%s)
 log "restoring snapshot $snapshot"
 rm -rf "$work"
 mkdir -p "$work"
-rs restore "$snapshot" --target "$work" --host odoo-platform --tag odoo
+# The dump first; the filestore is restored in the background while PostgreSQL loads the dump.
+if ! out=$(rs restore "$snapshot" --target "$work" --host odoo-platform --tag odoo \\
+  --include "$SPOOL/current" 2>&1); then
+  echo "$out" >&2
+  die "restic could not restore snapshot $snapshot"
+fi
+id=$(printf '%s\\n' "$out" | sed -n 's/^restoring <Snapshot \\([0-9a-f]*\\) .*/\\1/p' | head -n 1)
+[ -n "$id" ] || die "restic did not say which snapshot it restored"
 manifest=$(find "$work" -path '*/current/manifest' | head -n 1)
 [ -n "$manifest" ] || die "snapshot $snapshot holds no odoo-platform backup"
 dump="$(dirname "$manifest")/database.dump"
 source_db=$(sed -n 's/^database=//p' "$manifest")
-source_fs="$work$(sed -n 's/^filestore=//p' "$manifest")"
+source_path=$(sed -n 's/^filestore=//p' "$manifest")
+source_fs="$work$source_path"
 [ -s "$dump" ] || die "snapshot $snapshot has no database dump"
+rs restore "$id" --target "$work" --include "$source_path" >"$work.filestore.log" 2>&1 &
+fs_pid=$!
 
 log "loading $source_db into $new"
 pg psql -d postgres -qc "DROP DATABASE IF EXISTS \\"$new\\""
 pg psql -d postgres -qc "CREATE DATABASE \\"$new\\""
 pg pg_restore -j "\${JOBS:-2}" --no-owner --no-acl -d "$new" "$dump"
+if ! wait "$fs_pid"; then
+  fs_pid=""
+  cat "$work.filestore.log" >&2
+  die "restic could not restore the filestore of snapshot $id"
+fi
+fs_pid=""
 rm -rf "\${FILESTORE_ROOT:?}/$new"
 mkdir -p "$FILESTORE_ROOT"
 if [ -d "$source_fs" ]; then
@@ -220,7 +241,7 @@ ${NEUTRALIZATION_GATE_SQL}SQL
 fi
 
 log "switching $target to the restored copy"
-pg psql -d postgres -v ON_ERROR_STOP=1 -q <<SQL
+pg psql -d postgres -v ON_ERROR_STOP=1 -qAt >/dev/null <<SQL
 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
  WHERE datname IN ('$target', '\${target}_previous') AND pid <> pg_backend_pid();
 DROP DATABASE IF EXISTS "\${target}_previous";
