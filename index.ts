@@ -1,6 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, ConfigError, PROJECT, PlatformConfig, parseConfig } from "./stacks/config";
+import {
+    CONFIG_KEYS,
+    ConfigError,
+    PROJECT,
+    PlatformConfig,
+    parseConfig,
+    parsePreviewConfig,
+    stageOfStack,
+} from "./stacks/config";
 import { Secrets } from "./stacks/environment";
+import { buildPreview } from "./stacks/preview";
 import { buildProduction } from "./stacks/production";
 import { buildStaging } from "./stacks/staging";
 
@@ -29,27 +38,21 @@ function readSecrets(cfg: PlatformConfig): Secrets {
     };
 }
 
-function main() {
+async function main() {
     const stack = pulumi.getStack();
-    let cfg: PlatformConfig;
     try {
         // Validate everything before a single resource is registered.
-        cfg = parseConfig(stack, rawConfig());
+        if (stageOfStack(stack) === "preview") {
+            return await buildPreview(parsePreviewConfig(stack, rawConfig()));
+        }
+        const cfg: PlatformConfig = parseConfig(stack, rawConfig());
+        const secrets = readSecrets(cfg);
+        return cfg.stage === "production"
+            ? buildProduction(cfg, secrets)
+            : buildStaging(cfg, secrets);
     } catch (e) {
         if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
         throw e;
-    }
-    const secrets = readSecrets(cfg);
-    switch (cfg.stage) {
-        case "production":
-            return buildProduction(cfg, secrets);
-        case "staging":
-            return buildStaging(cfg, secrets);
-        case "preview":
-            throw new pulumi.RunError(
-                `stack "${stack}": preview environments (pr-<N>) are not available in this ` +
-                    "version; use prod or staging",
-            );
     }
 }
 

@@ -12,7 +12,8 @@ export const TEMPLATE_DATABASE = "odoo_pr_template";
 
 /** Database name of a preview environment. */
 export function prDatabase(n: number): string {
-    if (!Number.isInteger(n) || n < 1) throw new Error(`PR number must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 1)
+        throw new Error(`PR number must be a positive integer, got ${n}`);
     return `odoo_pr_${n}`;
 }
 
@@ -156,7 +157,8 @@ echo "pr-${a.n}: $db removed"
 
 /** The local command that runs a host script over SSH (what the PR stack's command executes). */
 export function overSsh(host: string, psql: string, script: string): string {
-    if (script.includes("\nODOO_PLATFORM_EOF\n")) throw new Error("script contains the heredoc marker");
+    if (script.includes("\nODOO_PLATFORM_EOF\n"))
+        throw new Error("script contains the heredoc marker");
     return (
         `ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new root@${host} ` +
         `PSQL='${psql}' sh -s <<'ODOO_PLATFORM_EOF'\n${script}ODOO_PLATFORM_EOF\n`

@@ -14,6 +14,12 @@ export interface RouteSpec {
     readonly noindex: boolean;
     /** Docker network Traefik reaches the container on. */
     readonly network: string;
+    /**
+     * Serve every host from one wildcard certificate for `*.<wildcardDomain>` (DNS-01), instead
+     * of one certificate per host: preview environments come and go faster than Let's Encrypt's
+     * rate limits allow.
+     */
+    readonly wildcardDomain?: string;
 }
 
 export const CERT_RESOLVER = "le";
@@ -44,6 +50,11 @@ export function traefikLabels(spec: RouteSpec): Record<string, string> {
             labels[`traefik.http.routers.${name}.middlewares`] = middlewares.join(",");
             if (priority !== undefined) {
                 labels[`traefik.http.routers.${name}.priority`] = String(priority);
+            }
+            if (spec.wildcardDomain !== undefined) {
+                labels[`traefik.http.routers.${name}.tls.domains[0].main`] = spec.wildcardDomain;
+                labels[`traefik.http.routers.${name}.tls.domains[0].sans`] =
+                    `*.${spec.wildcardDomain}`;
             }
         };
         router(r, `Host(\`${host}\`)`, r);

@@ -20,9 +20,19 @@ export const neutralizationOdoo: StackValidationPolicy = {
     name: "neutralization-odoo",
     description:
         "Staging and preview Odoo must run with --max-cron-threads=0, send mail only to the stack's " +
-        "Mailpit, set ODOO_STAGE to the stage, and carry no production SMTP credentials.",
+        "Mailpit (a preview: the dev host's), set ODOO_STAGE to the stage, and carry no production " +
+        "SMTP credentials.",
     enforcementLevel: "mandatory",
-    configSchema: { properties: { ...stageSchema } },
+    configSchema: {
+        properties: {
+            ...stageSchema,
+            mailpitHosts: {
+                type: "array",
+                items: { type: "string" },
+                description: "Further Mailpit host names Odoo may send to.",
+            },
+        },
+    },
     validateStack: (args, reportViolation) => {
         const containers = args.resources.filter((r) => r.type === T.container);
         if (containers.length === 0) return;
@@ -49,7 +59,14 @@ export const neutralizationOdoo: StackValidationPolicy = {
                 );
             }
             const smtp = flag(c, "smtp");
-            if (typeof smtp !== "string" || !mailpits.includes(smtp)) {
+            // A preview environment uses the dev host's shared Mailpit (owned by staging).
+            const shared =
+                stage === "preview" && typeof smtp === "string" && /-mailpit$/.test(smtp);
+            const allowed = [
+                ...mailpits,
+                ...(args.getConfig<{ mailpitHosts?: string[] }>().mailpitHosts ?? []),
+            ];
+            if (!shared && (typeof smtp !== "string" || !allowed.includes(smtp))) {
                 reportViolation(
                     `${who} sends mail to "${smtp === undefined ? "localhost (unset)" : String(smtp)}", ` +
                         `not to this stack's Mailpit (${mailpits.length ? mailpits.join(", ") : "none deployed"}); ` +

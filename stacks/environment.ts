@@ -146,5 +146,8 @@ export function buildEnvironment(cfg: PlatformConfig, secrets: Secrets, plan: En
         backupBucket: backup?.bucketName,
         backupEndpoint: backup?.endpoint,
         backupHealthUrl: containers.backup.healthUrl,
+        network: containers.network.name,
+        postgresContainer: containers.postgres.name,
+        mailpitContainer: containers.mailpit?.name,
     };
 }

@@ -1,10 +1,14 @@
+import { FILESTORE_ROOT } from "../components/backup-job";
+import { TEMPLATE_DATABASE } from "../components/preview-scripts";
 import { PlatformConfig } from "./config";
+import { DEV_OUTPUTS } from "./preview";
 import { Secrets, buildEnvironment } from "./environment";
 
 /**
  * The `staging` stack: `staging.<domain>` with a neutralized copy of production data, mail caught
- * by Mailpit at `mail.dev.<domain>`, no crons, no outbound SMTP, and `*.dev.<domain>` for the
- * preview environments. Records under `dev.` are DNS-only: the free edge certificate does not
+ * by Mailpit at `mail.dev.<domain>`, no crons, no outbound SMTP. The staging host is also the
+ * dev host of the preview environments: `*.dev.<domain>`, the template database they clone,
+ * refreshed nightly from staging, and the shared Mailpit. Records under `dev.` are DNS-only: the free edge certificate does not
  * cover two levels, Traefik serves its own certificate there.
  */
 export function buildStaging(cfg: PlatformConfig, secrets: Secrets) {
@@ -18,12 +22,30 @@ export function buildStaging(cfg: PlatformConfig, secrets: Secrets) {
         mailpitRecord: "mail.dev",
         backups: false,
     });
+    const pr = cfg.prEnvironments ?? { max: 8, ttlDays: 14, memoryMb: 1536 };
+    const dev = {
+        address: env.hostIp,
+        network: env.network,
+        postgresContainer: env.postgresContainer,
+        mailpitContainer: env.mailpitContainer,
+        templateDatabase: TEMPLATE_DATABASE,
+        filestoreRoot: FILESTORE_ROOT,
+        devDomain: `dev.${cfg.domain}`,
+        max: pr.max,
+        memoryMb: pr.memoryMb,
+    };
     return {
         stage: cfg.stage,
         url: env.url,
         healthUrl: env.healthUrl,
         mailUrl: env.mailUrl,
         hostIp: env.hostIp,
-        devDomain: `dev.${cfg.domain}`,
+        devDomain: dev.devDomain,
+        templateDatabase: TEMPLATE_DATABASE,
+        prTtlDays: pr.ttlDays,
+        // Read by pr-<N> stacks through a StackReference (see stacks/preview.ts).
+        [DEV_OUTPUTS.dev]: dev,
+        [DEV_OUTPUTS.postgresPassword]: secrets.postgresPassword,
+        [DEV_OUTPUTS.adminPassword]: secrets.adminPassword,
     };
 }

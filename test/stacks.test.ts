@@ -253,12 +253,28 @@ describe("staging stack (offline, mocked cloud)", function () {
         );
     });
 
-    it("exports URLs and addresses and no secret", () => {
+    it("exports URLs and addresses; the dev host's secrets only as secrets", () => {
         assert.equal(run.outputs["url"], "https://staging.example.com");
         assert.equal(run.outputs["mailUrl"], "https://mail.dev.example.com");
         assert.equal(run.outputs["devDomain"], "dev.example.com");
+        assert.equal(run.outputs["templateDatabase"], "odoo_pr_template");
+        assert.equal(run.outputs["prTtlDays"], 14);
         assert.match(String(run.outputs["hostIp"]), /^203\.0\.113\.\d+$/);
-        assert.doesNotMatch(JSON.stringify(run.outputs), /placeholder|preview-cloudflare-token/);
+        assert.deepEqual(run.outputs["dev"], {
+            address: run.outputs["hostIp"],
+            network: "odoo-staging",
+            postgresContainer: "staging-postgres",
+            mailpitContainer: "staging-mailpit",
+            templateDatabase: "odoo_pr_template",
+            filestoreRoot: "/mnt/odoo-data/odoo/filestore",
+            devDomain: "dev.example.com",
+            max: 8,
+            memoryMb: 1536,
+        });
+        const { devPostgresPassword, devAdminPassword, ...plainOutputs } = run.rawOutputs;
+        assert.ok(holdsSecret(devPostgresPassword), "devPostgresPassword is not a secret output");
+        assert.ok(holdsSecret(devAdminPassword), "devAdminPassword is not a secret output");
+        assert.doesNotMatch(JSON.stringify(plainOutputs), /placeholder|preview-cloudflare-token/);
     });
 });
 

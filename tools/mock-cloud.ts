@@ -8,11 +8,15 @@ import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type {
+    ReadResourceRequest,
+    RegisterResourceOutputsRequest,
+    ReadResourceResponse,
     RegisterResourceRequest,
     RegisterResourceResponse,
 } from "@pulumi/pulumi/proto/resource_pb";
 
 type Callback = (err: unknown, resp?: RegisterResourceResponse) => void;
+type ReadCallback = (err: unknown, resp?: ReadResourceResponse) => void;
 
 /** Signatures of Pulumi's wire format (sdk/go/common/resource/sig). */
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -42,7 +46,10 @@ export interface RecordedResource {
 export interface ProgramRun {
     readonly stack: string;
     readonly resources: RecordedResource[];
+    /** Stack outputs, resolved (secrets unwrapped). */
     readonly outputs: Record<string, unknown>;
+    /** Stack outputs as registered on the wire: secrets keep their signature. */
+    readonly rawOutputs: Record<string, unknown>;
 }
 
 function isSecret(v: unknown): v is { value: unknown } {
@@ -158,6 +165,11 @@ export interface RunOptions {
     readonly program?: () => unknown;
     readonly invokes?: Record<string, InvokeHandler>;
     readonly project?: string;
+    /** Outputs of referenced stacks, by the name the program references them with. */
+    readonly stackReferences?: Record<
+        string,
+        { outputs: Record<string, unknown>; secretOutputNames: string[] }
+    >;
 }
 
 const ROOT = path.resolve(__dirname, "..");
@@ -183,6 +195,16 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     await pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
+                if (args.type === "pulumi:pulumi:StackReference") {
+                    const name = String(args.inputs["name"] ?? args.id);
+                    const ref = opts.stackReferences?.[name];
+                    if (ref === undefined) {
+                        throw new Error(
+                            `unexpected stack reference "${name}": add it to the offline mocks`,
+                        );
+                    }
+                    return { id: name, state: { name, ...ref } };
+                }
                 return {
                     id: mockId(args.type, args.name),
                     state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs) },
@@ -233,6 +255,45 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
             callback(err, resp);
         });
 
+    const read = monitor.readResource.bind(monitor);
+    monitor.readResource = (req: ReadResourceRequest, callback: ReadCallback) =>
+        read(req, (err: unknown, resp?: ReadResourceResponse) => {
+            if (!err && resp !== undefined) {
+                resources.push({
+                    urn: resp.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    custom: true,
+                    parent: req.getParent(),
+                    dependencies: req.getDependenciesList(),
+                    propertyDependencies: {},
+                    protect: false,
+                    retainOnDelete: false,
+                    deleteBeforeReplace: false,
+                    ignoreChanges: [],
+                    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+                    provider: req.getProvider(),
+                    rawInputs: (req.getProperties()?.toJavaScript() ?? {}) as Record<
+                        string,
+                        unknown
+                    >,
+                });
+            }
+            callback(err, resp);
+        });
+
+    let rawOutputs: Record<string, unknown> = {};
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (
+        req: RegisterResourceOutputsRequest,
+        callback: (e: unknown, r?: unknown) => void,
+    ) => {
+        if (req.getUrn().includes("::pulumi:pulumi:Stack::")) {
+            rawOutputs = (req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+        }
+        return registerOutputs(req, callback);
+    };
+
     forgetProgramModules();
     const program =
         opts.program ??
@@ -242,7 +303,11 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runInPulumiStack } = require("@pulumi/pulumi/runtime/stack");
-    const outputs = (await runInPulumiStack(async () => program())) as Record<string, unknown>;
+    // The program's module may export its outputs, a promise of them, or a function returning them.
+    const outputs = (await runInPulumiStack(async () => {
+        const exported = program();
+        return typeof exported === "function" ? (exported as () => unknown)() : exported;
+    })) as Record<string, unknown>;
     await settings.waitForRPCs();
-    return { stack: opts.stack, resources, outputs: outputs ?? {} };
+    return { stack: opts.stack, resources, outputs: outputs ?? {}, rawOutputs };
 }

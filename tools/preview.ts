@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, stageOfStack } from "../stacks/config";
+import { DEV_OUTPUTS } from "../stacks/preview";
 import { CANONICAL_ADDONS_PATH } from "../stacks/addons";
 import { estimateCost } from "./cost";
 import { PackConfig, PolicyPackProcess, Violation, renderViolations } from "./policy-check";
@@ -42,6 +43,24 @@ export function userMessage(e: unknown): string {
     return String(e);
 }
 
+/**
+ * A preview stack reads the staging stack's outputs. Offline, those are the outputs of the
+ * example staging stack's own offline run (its secrets are placeholders).
+ */
+export async function stagingReference() {
+    const staging = loadStackConfig("staging");
+    const run = await runProgram({
+        stack: "staging",
+        config: staging.config,
+        secretKeys: staging.secretKeys,
+    });
+    const ref = {
+        outputs: run.outputs,
+        secretOutputNames: [DEV_OUTPUTS.postgresPassword, DEV_OUTPUTS.adminPassword],
+    };
+    return { staging: ref };
+}
+
 /** The pack's config as the CLI gets it from `--policy-pack-config`: the repo's single source. */
 export function packConfig(): PackConfig {
     return { "odoo-addons-path": { addonsPath: [...CANONICAL_ADDONS_PATH] } };
@@ -55,6 +74,8 @@ export async function preview(args: PreviewArgs, pack?: PolicyPackProcess) {
         stack: args.stack,
         config: cfg.config,
         secretKeys: cfg.secretKeys,
+        stackReferences:
+            stageOfStack(args.stack) === "preview" ? await stagingReference() : undefined,
     });
     const cost = estimateCost(run.resources);
     const p = pack ?? (await PolicyPackProcess.start());

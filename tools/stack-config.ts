@@ -58,6 +58,20 @@ export function parseStackConfig(stack: string, text: string, file: string): Sta
 }
 
 export function loadStackConfig(stack: string, file?: string): StackConfig {
+    const n = /^pr-([1-9]\d*)$/.exec(stack)?.[1];
+    if (
+        n !== undefined &&
+        file === undefined &&
+        !fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))
+    ) {
+        // CI creates pr-<N> stacks on the fly; offline, the example PR config stands in for them.
+        const example = fs.readFileSync(path.join(ROOT, "examples", "Pulumi.pr.yaml"), "utf8");
+        return parseStackConfig(
+            stack,
+            example.replace(/__PR_NUMBER__/g, n),
+            "examples/Pulumi.pr.yaml",
+        );
+    }
     const resolved = path.resolve(file ?? path.join(ROOT, `Pulumi.${stack}.yaml`));
     if (!fs.existsSync(resolved)) {
         throw new Error(

@@ -1,0 +1,169 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    MAILPIT_SMTP_PORT,
+    ODOO_CONF_PATH,
+    ODOO_DATA_DIR,
+    ODOO_HTTP_PORT,
+    odooEnv,
+    odooFlags,
+    renderOdooConf,
+} from "./odoo-settings";
+import { overSsh, prDatabase, renderPrCreateScript, renderPrDeleteScript } from "./preview-scripts";
+import { labelList, traefikLabels } from "./traefik-labels";
+
+/** What the staging stack exports about its dev host (read through a StackReference). */
+export interface DevHost {
+    /** Public address of the dev host. */
+    readonly address: string;
+    /** Docker network the dev host's Traefik, PostgreSQL and Mailpit share. */
+    readonly network: string;
+    /** Name of the PostgreSQL container. */
+    readonly postgresContainer: string;
+    /** Name of the Mailpit container (the only mail server previews may use). */
+    readonly mailpitContainer: string;
+    /** Template database preview databases are cloned from. */
+    readonly templateDatabase: string;
+    /** Filestore root on the dev host. */
+    readonly filestoreRoot: string;
+    /** `dev.<domain>`: previews answer on `pr-<N>.<devDomain>`. */
+    readonly devDomain: string;
+    /** Most preview environments the dev host takes. */
+    readonly max: number;
+    /** Memory limit of a preview Odoo in MB. */
+    readonly memoryMb: number;
+}
+
+export interface PreviewEnvironmentArgs {
+    /** Pull request number. */
+    readonly number: number;
+    /** The PR build's Odoo image, pinned by digest. */
+    readonly image: string;
+    /** Modules to update (`-u`) at start, e.g. the ones the PR changed. @default none */
+    readonly updateModules?: readonly string[];
+    readonly dev: DevHost;
+    /** The canonical addons path. */
+    readonly addonsPath: readonly string[];
+    /** Role and password of the dev host's PostgreSQL. Secret. */
+    readonly dbUser: string;
+    readonly dbPassword: pulumi.Input<string>;
+    /** Odoo master password of the dev host. Secret. */
+    readonly adminPassword: pulumi.Input<string>;
+}
+
+/**
+ * One pull request's environment on the shared dev host: the image, a database cloned from the
+ * template with its filestore (dropped with the stack), and the Odoo container with neutralized
+ * flags, a memory limit and Traefik labels for `pr-<N>.<devDomain>`. Creates nothing shared.
+ */
+export class PreviewEnvironment extends pulumi.ComponentResource {
+    public readonly url: string;
+    public readonly database: string;
+    public readonly container: docker.Container;
+
+    constructor(
+        name: string,
+        args: PreviewEnvironmentArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
+        super("odoo-platform:preview:PreviewEnvironment", name, {}, opts);
+        const n = args.number;
+        if (name !== `pr-${n}`)
+            throw new Error(`a preview environment is named pr-${n}, got ${name}`);
+        const host = `pr-${n}.${args.dev.devDomain}`;
+        this.url = `https://${host}`;
+        this.database = prDatabase(n);
+
+        const provider = new docker.Provider(
+            `${name}-docker`,
+            {
+                host: `ssh://root@${args.dev.address}`,
+                sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=30"],
+            },
+            { parent: this },
+        );
+        const image = new docker.RemoteImage(
+            `${name}-image`,
+            { name: args.image, keepLocally: false },
+            { parent: this, provider },
+        );
+
+        const psql = `docker exec -i ${args.dev.postgresContainer} psql -U ${args.dbUser}`;
+        const scriptArgs = {
+            n,
+            max: args.dev.max,
+            baseUrl: this.url,
+            filestoreRoot: args.dev.filestoreRoot,
+            template: args.dev.templateDatabase,
+        };
+        const data = new command.local.Command(
+            `${name}-database`,
+            {
+                create: overSsh(args.dev.address, psql, renderPrCreateScript(scriptArgs)),
+                delete: overSsh(args.dev.address, psql, renderPrDeleteScript(scriptArgs)),
+                interpreter: ["/bin/sh", "-c"],
+            },
+            { parent: this },
+        );
+
+        const settings = {
+            stage: "preview" as const,
+            database: this.database,
+            // Threaded mode: one process, websocket on the HTTP port, least memory.
+            workers: 0,
+            maxCronThreads: 0,
+            addonsPath: args.addonsPath,
+            limitMemorySoftMb: Math.floor(args.dev.memoryMb * 0.7),
+            limitMemoryHardMb: Math.floor(args.dev.memoryMb * 0.9),
+            limitTimeCpu: 600,
+            limitTimeReal: 1200,
+            smtp: { host: args.dev.mailpitContainer, port: MAILPIT_SMTP_PORT },
+            updateModules: args.updateModules,
+        };
+        const conf = pulumi
+            .output(args.adminPassword)
+            .apply((adminPassword) => renderOdooConf({ adminPassword }));
+        this.container = new docker.Container(
+            `${name}-odoo`,
+            {
+                name: `${name}-odoo`,
+                image: image.imageId,
+                command: odooFlags(settings),
+                envs: [
+                    ...odooEnv(settings, args.dev.postgresContainer, args.dbUser),
+                    pulumi.interpolate`PASSWORD=${args.dbPassword}`,
+                ],
+                uploads: [{ file: ODOO_CONF_PATH, content: pulumi.secret(conf) }],
+                mounts: [
+                    {
+                        type: "bind",
+                        source: `${args.dev.filestoreRoot}/${this.database}`,
+                        target: `${ODOO_DATA_DIR}/filestore/${this.database}`,
+                    },
+                ],
+                labels: labelList({
+                    ...traefikLabels({
+                        hosts: [host],
+                        port: ODOO_HTTP_PORT,
+                        noindex: true,
+                        network: args.dev.network,
+                        wildcardDomain: args.dev.devDomain,
+                    }),
+                    "odoo-platform.pr": String(n),
+                }),
+                networksAdvanced: [{ name: args.dev.network }],
+                restart: "unless-stopped",
+                memory: args.dev.memoryMb,
+                healthcheck: {
+                    tests: ["CMD", "curl", "-fsS", `http://localhost:${ODOO_HTTP_PORT}/web/health`],
+                    interval: "30s",
+                    startPeriod: "180s",
+                },
+            },
+            { parent: this, provider, dependsOn: [data] },
+        );
+
+        this.registerOutputs({ url: this.url });
+    }
+}
