@@ -8,6 +8,7 @@ import {
     renderRestoreScript,
 } from "./backup-scripts";
 import { DATA_DIRS } from "./host-rendering";
+import { renderTemplateRefreshScript } from "./preview-scripts";
 import { labelList, pathRouteLabels } from "./traefik-labels";
 
 export const BACKUP_IMAGES = {
@@ -121,9 +122,11 @@ export class BackupJob extends pulumi.ComponentResource {
                 "MAILPIT_PORT=1025",
             );
         }
+        // Production backs up; staging refreshes the preview template from itself every night.
         const crontab = args.target
             ? renderCrontab(args.target.schedule ?? "15 2 * * *")
-            : "# restore tooling only: backups run in production\n";
+            : "# no backups here: backups run in production\n" +
+              renderCrontab("30 3 * * *", "/usr/local/bin/odoo-template-refresh");
         const same = (dir: string) => ({ type: "bind", source: dir, target: dir });
         this.scheduler = new docker.Container(
             `${name}-backup`,
@@ -143,6 +146,15 @@ export class BackupJob extends pulumi.ComponentResource {
                         content: renderRestoreScript(),
                         executable: true,
                     },
+                    ...(args.target
+                        ? []
+                        : [
+                              {
+                                  file: "/usr/local/bin/odoo-template-refresh",
+                                  content: renderTemplateRefreshScript(),
+                                  executable: true,
+                              },
+                          ]),
                     { file: "/etc/crontabs/root", content: crontab },
                 ],
                 mounts: [

@@ -260,12 +260,15 @@ log "restored $source_db into $target in $(($(date +%s) - started)) s (previous 
 `;
 }
 
-/** crontab of the backup container (busybox crond): the backup on the configured schedule. */
-export function renderCrontab(schedule: string): string {
+/** A crontab line of the backup container (busybox crond), output to the container's log. */
+export function renderCrontab(
+    schedule: string,
+    job = "/usr/local/bin/odoo-backup --if-exists",
+): string {
     if (!/^(\S+\s+){4}\S+$/.test(schedule.trim())) {
-        throw new Error(`backup schedule must be a 5-field cron expression, got "${schedule}"`);
+        throw new Error(`schedule must be a 5-field cron expression, got "${schedule}"`);
     }
-    return `${schedule.trim()} /usr/local/bin/odoo-backup --if-exists >>/proc/1/fd/1 2>&1\n`;
+    return `${schedule.trim()} ${job} >>/proc/1/fd/1 2>&1\n`;
 }
 
 /**

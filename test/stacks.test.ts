@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { renderBackupScript, renderRestoreScript } from "../components/backup-scripts";
+import { renderTemplateRefreshScript } from "../components/preview-scripts";
 import { CANONICAL_ADDONS_PATH } from "../stacks/addons";
 import { ProgramRun, RecordedResource, SECRET_SIG, SIG_KEY, inputsOf } from "../tools/mock-cloud";
 import { countByType, one, ofType, runStack } from "./helpers";
@@ -472,7 +473,7 @@ describe("backup job in the program (offline, mocked cloud)", function () {
         assert.equal(alert["checkId"], "prod-mon-backup-fresh-id");
     });
 
-    it("gives staging the restore tooling only: no backups, no bucket credentials", () => {
+    it("gives staging restore and template tooling only: no backups, no bucket credentials", () => {
         const job = one(staging.resources, T.container, "staging-backup");
         const env = job.inputs["envs"] as string[];
         assert.ok(
@@ -485,7 +486,15 @@ describe("backup job in the program (offline, mocked cloud)", function () {
         const crontab = (job.inputs["uploads"] as { file: string; content: string }[]).find(
             (u) => u.file === "/etc/crontabs/root",
         );
-        assert.equal(crontab?.content, "# restore tooling only: backups run in production\n");
+        assert.equal(
+            crontab?.content,
+            "# no backups here: backups run in production\n" +
+                "30 3 * * * /usr/local/bin/odoo-template-refresh >>/proc/1/fd/1 2>&1\n",
+        );
+        const refresh = (job.inputs["uploads"] as { file: string; content: string }[]).find(
+            (u) => u.file === "/usr/local/bin/odoo-template-refresh",
+        );
+        assert.equal(refresh?.content, renderTemplateRefreshScript());
         assert.equal(
             ofType(staging.resources, T.ready).filter((r) => r.name.includes("pre-upgrade")).length,
             0,

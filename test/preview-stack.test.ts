@@ -1,0 +1,370 @@
+import { strict as assert } from "assert";
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+    renderTemplateRefreshScript,
+    renderPrCreateScript,
+    renderPrDeleteScript,
+    overSsh,
+} from "../components/preview-scripts";
+import { CANONICAL_ADDONS_PATH } from "../stacks/addons";
+import { ConfigError, parsePreviewConfig } from "../stacks/config";
+import { devHostProblems } from "../stacks/preview";
+import {
+    NEUTRALIZE_EMULATION_SQL,
+    createOdooDatabase,
+    filestoreFingerprints,
+    tableFingerprints,
+} from "../tools/odoo-fixture";
+import { ProgramRun, runProgram } from "../tools/mock-cloud";
+import { PgServer, psql, startPostgres } from "../tools/pg";
+import { stagingReference } from "../tools/preview";
+import { loadStackConfig } from "../tools/stack-config";
+import { countByType, one } from "./helpers";
+
+const IMAGE =
+    "ghcr.io/example/odoo@sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945";
+
+describe("pr-<N> stack (offline, mocked staging reference)", function () {
+    let run: ProgramRun;
+    before(async () => {
+        const cfg = loadStackConfig("pr-42");
+        run = await runProgram({
+            stack: "pr-42",
+            config: cfg.config,
+            secretKeys: cfg.secretKeys,
+            stackReferences: await stagingReference(),
+        });
+    });
+
+    it("creates a handful of PR-scoped resources and nothing shared", () => {
+        const owned = run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+        assert.deepEqual(countByType(owned), {
+            "pulumi:pulumi:StackReference": 1,
+            "odoo-platform:preview:PreviewEnvironment": 1,
+            "pulumi:providers:docker": 1,
+            "docker:index/remoteImage:RemoteImage": 1,
+            "command:local:Command": 1,
+            "docker:index/container:Container": 1,
+        });
+        assert.ok(owned.length <= 6);
+        for (const r of owned) assert.match(r.name, /(^|-)pr-42(-|$)/, r.name);
+    });
+
+    it("runs the PR image with neutralized flags, a memory limit and its own host name", () => {
+        const odoo = one(run.resources, "docker:index/container:Container", "pr-42-odoo").inputs;
+        assert.equal(odoo["image"], IMAGE);
+        assert.equal(odoo["memory"], 1536);
+        const cmd = odoo["command"] as string[];
+        for (const f of [
+            "--database=odoo_pr_42",
+            "--db-filter=^odoo_pr_42$",
+            "--no-database-list",
+            "--workers=0",
+            "--max-cron-threads=0",
+            "--smtp=staging-mailpit",
+            "--smtp-port=1025",
+            "--update=sale_custom",
+            `--addons-path=${CANONICAL_ADDONS_PATH.join(",")}`,
+        ]) {
+            assert.ok(cmd.includes(f), f);
+        }
+        const env = odoo["envs"] as string[];
+        assert.ok(env.includes("ODOO_STAGE=preview"));
+        assert.ok(env.includes("HOST=staging-postgres"));
+        const labels = Object.fromEntries(
+            (odoo["labels"] as { label: string; value: string }[]).map((l) => [l.label, l.value]),
+        );
+        assert.equal(
+            labels["traefik.http.routers.pr-42-dev-example-com.rule"],
+            "Host(`pr-42.dev.example.com`)",
+        );
+        assert.equal(
+            labels["traefik.http.routers.pr-42-dev-example-com.tls.domains[0].main"],
+            "dev.example.com",
+        );
+        assert.equal(
+            labels["traefik.http.routers.pr-42-dev-example-com.tls.domains[0].sans"],
+            "*.dev.example.com",
+        );
+        assert.equal(
+            labels[
+                "traefik.http.middlewares.pr-42-dev-example-com-headers.headers.customResponseHeaders.X-Robots-Tag"
+            ],
+            "noindex, nofollow",
+        );
+        assert.equal(labels["odoo-platform.pr"], "42");
+        assert.deepEqual(odoo["networksAdvanced"], [{ name: "odoo-staging" }]);
+        assert.deepEqual(odoo["mounts"], [
+            {
+                type: "bind",
+                source: "/mnt/odoo-data/odoo/filestore/odoo_pr_42",
+                target: "/var/lib/odoo/filestore/odoo_pr_42",
+            },
+        ]);
+    });
+
+    it("clones the template on create and drops the clone on delete, over SSH to the dev host", () => {
+        const data = one(run.resources, "command:local:Command", "pr-42-database").inputs;
+        const dev = run.resources.find((r) => r.type === "pulumi:providers:docker")!;
+        const address = String((dev.rawInputs as { host: string }).host).replace("ssh://root@", "");
+        const psqlCmd = "docker exec -i staging-postgres psql -U odoo";
+        const args = {
+            n: 42,
+            max: 8,
+            baseUrl: "https://pr-42.dev.example.com",
+            filestoreRoot: "/mnt/odoo-data/odoo/filestore",
+            template: "odoo_pr_template",
+        };
+        assert.equal(data["create"], overSsh(address, psqlCmd, renderPrCreateScript(args)));
+        assert.equal(data["delete"], overSsh(address, psqlCmd, renderPrDeleteScript(args)));
+        assert.match(
+            String(data["create"]),
+            /CREATE DATABASE \\"\$db\\" TEMPLATE \\"\$template\\"/,
+        );
+        assert.match(String(data["delete"]), /DROP DATABASE IF EXISTS \\"\$db\\" WITH \(FORCE\)/);
+        const container = one(
+            run.resources,
+            "docker:index/container:Container",
+            "pr-42-odoo",
+        ).resource;
+        assert.ok(
+            container.dependencies.includes(
+                one(run.resources, "command:local:Command", "pr-42-database").resource.urn,
+            ),
+        );
+    });
+
+    it("exports the URL", () => {
+        assert.equal(run.outputs["url"], "https://pr-42.dev.example.com");
+        assert.equal(run.outputs["database"], "odoo_pr_42");
+    });
+});
+
+describe("pr-<N> config", () => {
+    const cfg = (overrides: Record<string, string>) => ({
+        ...loadStackConfig("pr-7").config,
+        ...overrides,
+    });
+    const problems = (stack: string, raw: Record<string, string>) => {
+        try {
+            parsePreviewConfig(stack, raw);
+        } catch (e) {
+            assert.ok(e instanceof ConfigError);
+            return e.problems.map((p) => `${p.key}: ${p.message}`).join("\n");
+        }
+        assert.fail("accepted");
+    };
+
+    it("accepts the example and reads the number from the stack name", () => {
+        const c = parsePreviewConfig("pr-7", loadStackConfig("pr-7").config);
+        assert.equal(c.number, 7);
+        assert.equal(c.pr.image, IMAGE);
+        assert.deepEqual(c.pr.updateModules, ["sale_custom"]);
+        assert.equal(c.stagingStack, "staging");
+    });
+
+    it("refuses a number that is not the stack's", () => {
+        assert.match(
+            problems("pr-8", cfg({})),
+            /odoo-platform:pr\.number: must be 8, the number in the stack name pr-8/,
+        );
+    });
+
+    it("refuses an image not pinned by digest", () => {
+        const raw = cfg({
+            "odoo-platform:pr": JSON.stringify({ number: 7, image: "ghcr.io/example/odoo:latest" }),
+        });
+        assert.match(problems("pr-7", raw), /odoo-platform:pr\.image: must be pinned by digest/);
+    });
+
+    it("refuses settings that belong to the staging stack", () => {
+        assert.match(
+            problems("pr-7", cfg({ "odoo-platform:domain": "example.com" })),
+            /odoo-platform:domain: is not used by a pr-<N> stack/,
+        );
+    });
+
+    it("refuses a missing pr setting with the command that sets it", () => {
+        assert.match(problems("pr-7", {}), /odoo-platform:pr: is required on a pr-<N> stack/);
+    });
+
+    it("checks the staging stack's dev output before using it", () => {
+        assert.match(devHostProblems(undefined)[0], /exports no `dev` output: deploy staging/);
+        assert.deepEqual(devHostProblems({ address: "1.2.3.4" }).length, 8);
+    });
+});
+
+describe("preview database scripts on a real PostgreSQL", function () {
+    this.timeout(120_000);
+    let pg: PgServer;
+    let dir: string;
+    let env: NodeJS.ProcessEnv;
+    const fsRoot = () => path.join(dir, "filestore");
+    const sh = (script: string, extra: NodeJS.ProcessEnv = {}) => {
+        const r = spawnSync("sh", ["-s"], {
+            input: script,
+            env: { ...env, ...extra },
+            encoding: "utf8",
+        });
+        return { status: r.status, out: `${r.stdout}${r.stderr}` };
+    };
+    const args = (n: number, max = 3) => ({
+        n,
+        max,
+        baseUrl: `https://pr-${n}.dev.example.com`,
+        filestoreRoot: fsRoot(),
+    });
+
+    before(() => {
+        pg = startPostgres();
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "odoo-platform-pr-"));
+        env = {
+            ...pg.env,
+            PSQL: "psql",
+            TOOLS: "local",
+            FILESTORE_ROOT: fsRoot(),
+            SPOOL: path.join(dir, "spool"),
+            MAILPIT_HOST: "staging-mailpit",
+        };
+        createOdooDatabase(env, "odoo_staging", fsRoot(), {
+            partners: 300,
+            attachments: 5,
+            fileBytes: 256,
+        });
+    });
+    after(() => {
+        for (const db of [
+            "odoo_staging",
+            "odoo_pr_template",
+            "odoo_pr_1",
+            "odoo_pr_2",
+            "odoo_pr_3",
+            "odoo_pr_4",
+        ]) {
+            try {
+                psql(
+                    pg.env,
+                    "postgres",
+                    `UPDATE pg_database SET datistemplate = false WHERE datname = '${db}'; DROP DATABASE IF EXISTS "${db}"`,
+                );
+            } catch {
+                /* best effort */
+            }
+        }
+        pg?.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("template refresh refuses a staging database that is not neutralized", () => {
+        const r = sh(renderTemplateRefreshScript(), { PGDATABASE: "odoo_staging" });
+        assert.notEqual(r.status, 0);
+        assert.match(r.out, /gate: database\.is_neutralized is not set/);
+        assert.match(r.out, /template refresh failed; odoo_pr_template is untouched/);
+        assert.equal(
+            psql(
+                env,
+                "postgres",
+                "SELECT count(*) FROM pg_database WHERE datname LIKE 'odoo_pr_template%'",
+            ),
+            "0",
+        );
+    });
+
+    it("template refresh copies neutralized staging into a template that refuses connections", () => {
+        psql(env, "odoo_staging", NEUTRALIZE_EMULATION_SQL);
+        psql(
+            env,
+            "odoo_staging",
+            "UPDATE ir_mail_server SET smtp_host = 'staging-mailpit' WHERE active",
+        );
+        const r = sh(renderTemplateRefreshScript(), { PGDATABASE: "odoo_staging" });
+        assert.equal(r.status, 0, r.out);
+        assert.equal(
+            psql(
+                env,
+                "postgres",
+                "SELECT datistemplate || ',' || datallowconn FROM pg_database WHERE datname = 'odoo_pr_template'",
+            ),
+            "true,false",
+        );
+        assert.deepEqual(
+            filestoreFingerprints(path.join(fsRoot(), "odoo_pr_template")),
+            filestoreFingerprints(path.join(fsRoot(), "odoo_staging")),
+        );
+    });
+
+    it("clones a PR database and filestore from the template, with its own base URL", () => {
+        const r = sh(renderPrCreateScript(args(1)));
+        assert.equal(r.status, 0, r.out);
+        const clone = tableFingerprints(env, "odoo_pr_1");
+        const staging = tableFingerprints(env, "odoo_staging");
+        assert.deepEqual(clone.res_partner, staging.res_partner);
+        assert.equal(
+            psql(
+                env,
+                "odoo_pr_1",
+                "SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'",
+            ),
+            "https://pr-1.dev.example.com",
+        );
+        const a = fs.statSync(
+            path.join(
+                fsRoot(),
+                "odoo_pr_1",
+                Object.keys(filestoreFingerprints(path.join(fsRoot(), "odoo_pr_1")))[0],
+            ),
+        );
+        assert.ok(a.nlink >= 3, "the filestore is hard-linked, not copied");
+        assert.equal(sh(renderPrCreateScript(args(1))).status, 0, "create is idempotent");
+    });
+
+    it("refuses a new PR when the dev host is at capacity, but not an existing one", () => {
+        assert.equal(sh(renderPrCreateScript(args(2))).status, 0);
+        assert.equal(sh(renderPrCreateScript(args(3))).status, 0);
+        const r = sh(renderPrCreateScript(args(4)));
+        assert.notEqual(r.status, 0);
+        assert.match(r.out, /the dev host is at capacity: 3 of 3 preview environments exist/);
+        assert.match(
+            r.out,
+            /raise\nprEnvironments\.max in the staging stack|prEnvironments\.max in the staging stack/,
+        );
+        assert.equal(
+            psql(env, "postgres", "SELECT count(*) FROM pg_database WHERE datname = 'odoo_pr_4'"),
+            "0",
+        );
+        assert.equal(
+            sh(renderPrCreateScript(args(2))).status,
+            0,
+            "an existing PR updates at capacity",
+        );
+    });
+
+    it("removes the PR's database and filestore, even with a session connected", async () => {
+        const session = spawn("psql", ["-X", "-d", "odoo_pr_2", "-c", "SELECT pg_sleep(60)"], {
+            env,
+        });
+        const exited = new Promise((resolve) => session.on("exit", resolve));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.equal(
+            psql(
+                env,
+                "postgres",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'odoo_pr_2'",
+            ),
+            "1",
+        );
+        const r = sh(renderPrDeleteScript(args(2)));
+        await exited;
+        assert.equal(r.status, 0, r.out);
+        assert.equal(
+            psql(env, "postgres", "SELECT count(*) FROM pg_database WHERE datname = 'odoo_pr_2'"),
+            "0",
+        );
+        assert.ok(!fs.existsSync(path.join(fsRoot(), "odoo_pr_2")));
+        assert.ok(fs.existsSync(path.join(fsRoot(), "odoo_pr_template")), "the template stays");
+        assert.equal(sh(renderPrDeleteScript(args(2))).status, 0, "delete is idempotent");
+    });
+});
