@@ -2,6 +2,7 @@ import { FILESTORE_ROOT } from "../components/backup-job";
 import { TEMPLATE_DATABASE } from "../components/preview-scripts";
 import { PlatformConfig } from "./config";
 import { DEV_OUTPUTS } from "./preview";
+import { previewShareUsd } from "./prices";
 import { Secrets, buildEnvironment } from "./environment";
 
 /**
@@ -43,6 +44,7 @@ export function buildStaging(cfg: PlatformConfig, secrets: Secrets) {
         devDomain: dev.devDomain,
         templateDatabase: TEMPLATE_DATABASE,
         prTtlDays: pr.ttlDays,
+        prMonthlyUsd: previewShareUsd(cfg.dropletSize, pr.memoryMb),
         // Read by pr-<N> stacks through a StackReference (see stacks/preview.ts).
         [DEV_OUTPUTS.dev]: dev,
         [DEV_OUTPUTS.postgresPassword]: secrets.postgresPassword,

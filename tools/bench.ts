@@ -2,6 +2,7 @@
  * `npm run bench`: medians measured in one run, on this machine.
  *  - offline preview (program under mocks) of staging and prod, against a bare mocked program
  *    registering the same resources (type, name, inputs) flat; goal ratio <= 1.5.
+ *  - pr-42: resources and the longest dependency chain of the offline plan; goals <= 6 and <= 3.
  *  - restore pipeline (restic restore + pg_restore -j2 + filestore + switch) against a plain
  *    `pg_restore -j2` of the same dump, on a generated database of BENCH_DB_MB (default 1024) MB
  *    plus filestore; goal ratio <= 1.3. And a template clone against that restore.
@@ -16,6 +17,8 @@ import { renderBackupScript, renderRestoreScript } from "../components/backup-sc
 import { createOdooDatabase } from "./odoo-fixture";
 import { psql, startPostgres } from "./pg";
 import { RecordedResource, inputsOf, runProgram } from "./mock-cloud";
+import { dependencyStats } from "./plan";
+import { stagingReference } from "./preview";
 import { loadStackConfig } from "./stack-config";
 
 export function median(xs: readonly number[]): number {
@@ -196,6 +199,17 @@ export function benchRestore(dbMb: number, runs: number, log: (s: string) => voi
     }
 }
 
+export async function benchPreviewStack() {
+    const cfg = loadStackConfig("pr-42");
+    const run = await runProgram({
+        stack: "pr-42",
+        config: cfg.config,
+        secretKeys: cfg.secretKeys,
+        stackReferences: await stagingReference(),
+    });
+    return dependencyStats(run.resources);
+}
+
 async function main() {
     const runs = Number(process.env.BENCH_RUNS ?? 15);
     console.log(`odoo-platform benchmark (${runs} interleaved runs each, medians)`);
@@ -210,6 +224,11 @@ async function main() {
                 (r.ratio <= 1.5 ? "  ok" : "  ABOVE GOAL"),
         );
     }
+    const pr = await benchPreviewStack();
+    console.log(
+        `\npr-42 offline: ${pr.resources} resources (goal <= 6), longest dependency chain ${pr.longestChain} ` +
+            `(goal <= 3)${pr.resources <= 6 && pr.longestChain <= 3 ? "  ok" : "  ABOVE GOAL"}`,
+    );
     if (process.env.BENCH_SKIP_RESTORE === "1") return;
     const mb = Number(process.env.BENCH_DB_MB ?? 1024);
     const restoreRuns = Number(process.env.BENCH_RESTORE_RUNS ?? 3);

@@ -2,34 +2,22 @@
  * Monthly cost estimate from DigitalOcean list prices (USD, checked 2026-11). Cloudflare's free
  * plan and DigitalOcean's monitoring and uptime checks cost nothing.
  */
+import {
+    DATABASE_NODE_PRICES,
+    DROPLET_PRICES,
+    RESERVED_IP_ASSIGNED,
+    SPACES_MONTHLY,
+    VOLUME_PER_GB,
+} from "../stacks/prices";
 import { RecordedResource, inputsOf } from "./mock-cloud";
 
-export const DROPLET_PRICES: Readonly<Record<string, number>> = {
-    "s-1vcpu-512mb-10gb": 4,
-    "s-1vcpu-1gb": 6,
-    "s-1vcpu-2gb": 12,
-    "s-2vcpu-2gb": 18,
-    "s-2vcpu-4gb": 24,
-    "s-4vcpu-8gb": 48,
-    "s-8vcpu-16gb": 96,
-    "g-2vcpu-8gb": 63,
-    "g-4vcpu-16gb": 126,
-    "c-2": 42,
-    "c-4": 84,
-    "m-2vcpu-16gb": 84,
-};
-export const VOLUME_PER_GB = 0.1;
-/** Spaces subscription: 250 GiB storage and 1 TiB transfer included. */
-export const SPACES_MONTHLY = 5;
-/** A reserved IP is free while assigned to a droplet. */
-export const RESERVED_IP_ASSIGNED = 0;
-export const DATABASE_NODE_PRICES: Readonly<Record<string, number>> = {
-    "db-s-1vcpu-1gb": 15,
-    "db-s-1vcpu-2gb": 30,
-    "db-s-2vcpu-4gb": 60,
-    "db-s-4vcpu-8gb": 120,
-};
-
+export {
+    DATABASE_NODE_PRICES,
+    DROPLET_PRICES,
+    RESERVED_IP_ASSIGNED,
+    SPACES_MONTHLY,
+    VOLUME_PER_GB,
+} from "../stacks/prices";
 export interface CostItem {
     readonly resource: string;
     readonly description: string;

