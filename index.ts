@@ -35,6 +35,12 @@ function readSecrets(cfg: PlatformConfig): Secrets {
         alertSlackUrl: optional("alertSlackUrl") as pulumi.Output<string> | undefined,
         resticPassword:
             cfg.stage === "production" ? config.requireSecret("resticPassword") : undefined,
+        ciPulumiPassphrase: optional("ciPulumiPassphrase") as pulumi.Output<string> | undefined,
+        ciStateAccessKeyId: optional("ciStateAccessKeyId") as pulumi.Output<string> | undefined,
+        ciStateSecretAccessKey: optional("ciStateSecretAccessKey") as
+            pulumi.Output<string> | undefined,
+        ciSshPrivateKey: optional("ciSshPrivateKey") as pulumi.Output<string> | undefined,
+        githubWebhookSecret: optional("githubWebhookSecret") as pulumi.Output<string> | undefined,
     };
 }
 

@@ -135,6 +135,61 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
         secret: true,
         description: "Slack incoming-webhook URL for alerts.",
     },
+    githubRepository: {
+        type: "string",
+        description:
+            "Odoo code repository to wire (name; owner from github:owner). Unset: no wiring.",
+    },
+    githubDefaultBranch: {
+        type: "string",
+        description:
+            "Default branch of the Odoo repository (protected; production deploys from it).",
+    },
+    githubRequiredChecks: {
+        type: "array",
+        description: "Production: status checks the default branch requires.",
+    },
+    githubProductionReviewers: {
+        type: "array",
+        description: "Production: GitHub user ids that must approve a production deployment.",
+    },
+    githubDispatchUrl: {
+        type: "string",
+        description: "Production: URL of the GitOps dispatch webhook on the Odoo repository.",
+    },
+    odooImageRepository: {
+        type: "string",
+        description: "Image repository CI pushes Odoo builds to, e.g. ghcr.io/example/odoo.",
+    },
+    stateBackendUrl: {
+        type: "string",
+        description: "Pulumi state backend URL CI logs in to, e.g. s3://bucket?endpoint=...",
+    },
+    ciPulumiPassphrase: {
+        type: "string",
+        secret: true,
+        description: "Secrets passphrase of the state, for this stage's GitHub environment.",
+    },
+    ciStateAccessKeyId: {
+        type: "string",
+        secret: true,
+        description: "Spaces key id of the state bucket, for this stage's GitHub environment.",
+    },
+    ciStateSecretAccessKey: {
+        type: "string",
+        secret: true,
+        description: "Spaces secret key of the state bucket, for this stage's GitHub environment.",
+    },
+    ciSshPrivateKey: {
+        type: "string",
+        secret: true,
+        description: "SSH private key CI uses to reach this stage's host.",
+    },
+    githubWebhookSecret: {
+        type: "string",
+        secret: true,
+        description: "Production: secret shared with the GitOps dispatch webhook.",
+    },
     prEnvironments: {
         type: "object",
         description:
@@ -199,6 +254,14 @@ export const COMMON_DEFAULTS = {
     smtpSsl: true,
     odooAddonsPath: CANONICAL_ADDONS_PATH,
 } as const;
+
+/** Secrets a stage's GitHub environment receives when githubRepository is set. */
+export const CI_SECRETS = [
+    "ciPulumiPassphrase",
+    "ciStateAccessKeyId",
+    "ciStateSecretAccessKey",
+    "ciSshPrivateKey",
+] as const;
 
 /** Keys only a pr-<N> stack carries. */
 export const PREVIEW_ONLY_KEYS = ["pr", "stagingStack"] as const;
@@ -333,6 +396,49 @@ export function configSchema(stage: Stage) {
                 .regex(/^(\S+\s+){4}\S+$/, "must be a 5-field cron expression such as 15 2 * * *")
                 .optional(),
             resticPassword: z.string().optional(),
+            githubRepository: z
+                .string()
+                .regex(
+                    /^[A-Za-z0-9_.-]+$/,
+                    "must be a repository name such as odoo (the owner is github:owner)",
+                )
+                .optional(),
+            githubDefaultBranch: z
+                .string()
+                .regex(/^[\w./-]+$/, "must be a branch name")
+                .default("main"),
+            githubRequiredChecks: z.array(z.string().min(1)).default(["ci", "policy-preview"]),
+            githubProductionReviewers: z
+                .array(
+                    z
+                        .union([z.number(), z.string()])
+                        .refine((v) => /^[1-9]\d*$/.test(String(v)), {
+                            message:
+                                "must be a numeric GitHub user id (gh api users/<login> --jq .id)",
+                        })
+                        .transform(Number),
+                )
+                .optional(),
+            githubDispatchUrl: z
+                .string()
+                .regex(/^https:\/\//, "must be an https:// URL")
+                .optional(),
+            odooImageRepository: z
+                .string()
+                .regex(
+                    /^[a-z0-9][a-z0-9./_-]*$/,
+                    "must be an image repository such as ghcr.io/example/odoo",
+                )
+                .optional(),
+            stateBackendUrl: z
+                .string()
+                .regex(/^(s3|file|gs|azblob|https):\/\//, "must be a Pulumi backend URL")
+                .optional(),
+            ciPulumiPassphrase: z.string().optional(),
+            ciStateAccessKeyId: z.string().optional(),
+            ciStateSecretAccessKey: z.string().optional(),
+            ciSshPrivateKey: z.string().optional(),
+            githubWebhookSecret: z.string().optional(),
             prEnvironments: z
                 .object(
                     {
@@ -484,6 +590,42 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
     for (const key of PREVIEW_ONLY_KEYS) {
         if (c[key] !== undefined)
             issue(key, `must not be set on a ${stage} stack: it configures pr-<N> stacks`);
+    }
+    if (c.githubRepository !== undefined) {
+        for (const key of CI_SECRETS) {
+            if (typeof c[key] !== "string" || (c[key] as string).length === 0) {
+                issue(
+                    key,
+                    "must be set as a secret when githubRepository is set: the GitHub environment's CI needs it",
+                );
+            }
+        }
+        if (stage === "production") {
+            const ids = c.githubProductionReviewers;
+            if (!Array.isArray(ids) || ids.length === 0) {
+                issue(
+                    "githubProductionReviewers",
+                    "needs at least one GitHub user id: production deployments need an approval",
+                );
+            }
+        }
+    }
+    if (stage !== "production") {
+        for (const key of [
+            "githubProductionReviewers",
+            "githubDispatchUrl",
+            "githubWebhookSecret",
+            "githubRequiredChecks",
+        ]) {
+            if (c[key] !== undefined)
+                issue(key, `must not be set on a ${stage} stack: production owns it`);
+        }
+    }
+    if ((c.githubDispatchUrl === undefined) !== (c.githubWebhookSecret === undefined)) {
+        issue(
+            c.githubDispatchUrl === undefined ? "githubDispatchUrl" : "githubWebhookSecret",
+            "githubDispatchUrl and githubWebhookSecret (secret) go together",
+        );
     }
     if (stage === "production" && c.prEnvironments !== undefined) {
         issue(
@@ -678,6 +820,11 @@ export function parseConfig(
         mailpitUiPassword: _m,
         alertSlackUrl: _u,
         resticPassword: _r,
+        ciPulumiPassphrase: _c1,
+        ciStateAccessKeyId: _c2,
+        ciStateSecretAccessKey: _c3,
+        ciSshPrivateKey: _c4,
+        githubWebhookSecret: _w,
         ...plain
     } = result.data;
     return { ...plain, stack, stage };
@@ -689,14 +836,30 @@ export type SecretKey =
     | "smtpPassword"
     | "mailpitUiPassword"
     | "alertSlackUrl"
-    | "resticPassword";
+    | "resticPassword"
+    | "ciPulumiPassphrase"
+    | "ciStateAccessKeyId"
+    | "ciStateSecretAccessKey"
+    | "ciSshPrivateKey"
+    | "githubWebhookSecret";
 
 export type PlatformConfig = ReturnType<typeof parseConfig>;
 
 /** Secrets a stage must have; the offline preview fills exactly these with placeholders. */
-export function requiredSecrets(stage: Stage): SecretKey[] {
+export function requiredSecrets(
+    stage: Stage,
+    raw: Readonly<Record<string, string>> = {},
+): SecretKey[] {
     if (stage === "preview") return []; // a preview stack's secrets come from staging
-    return stage === "production"
-        ? ["adminPassword", "postgresPassword", "smtpPassword", "resticPassword"]
-        : ["adminPassword", "postgresPassword", "mailpitUiPassword"];
+    const base: SecretKey[] =
+        stage === "production"
+            ? ["adminPassword", "postgresPassword", "smtpPassword", "resticPassword"]
+            : ["adminPassword", "postgresPassword", "mailpitUiPassword"];
+    const wired = raw[`${PROJECT}:githubRepository`] !== undefined;
+    const dispatch = raw[`${PROJECT}:githubDispatchUrl`] !== undefined;
+    return [
+        ...base,
+        ...(wired ? CI_SECRETS : []),
+        ...(dispatch ? (["githubWebhookSecret"] as const) : []),
+    ];
 }

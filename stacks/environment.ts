@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BackupBucket } from "../components/backup-bucket";
+import { GithubWiring } from "../components/github-wiring";
 import { Monitoring } from "../components/monitoring";
 import { OdooContainers } from "../components/odoo-containers";
 import { OdooHost } from "../components/odoo-host";
@@ -15,6 +16,11 @@ export interface Secrets {
     readonly mailpitUiPassword?: pulumi.Output<string>;
     readonly alertSlackUrl?: pulumi.Output<string>;
     readonly resticPassword?: pulumi.Output<string>;
+    readonly ciPulumiPassphrase?: pulumi.Output<string>;
+    readonly ciStateAccessKeyId?: pulumi.Output<string>;
+    readonly ciStateSecretAccessKey?: pulumi.Output<string>;
+    readonly ciSshPrivateKey?: pulumi.Output<string>;
+    readonly githubWebhookSecret?: pulumi.Output<string>;
 }
 
 /** What differs between the environments a stack builder asks for. */
@@ -52,6 +58,49 @@ export function odooSettings(cfg: PlatformConfig): OdooSettings {
                 : // Replaced by the stack's Mailpit in OdooContainers.
                   { host: "mailpit", port: 1025 },
     };
+}
+
+/** The Odoo repository's environment for this stage, with exactly the tokens its CI needs. */
+function githubWiring(
+    cfg: PlatformConfig,
+    secrets: Secrets,
+    name: string,
+    url: string,
+    hostIp: pulumi.Output<string>,
+) {
+    const production = cfg.stage === "production";
+    const need = (key: keyof Secrets) => {
+        const v = secrets[key];
+        if (v === undefined) throw new Error(`${key} is required with githubRepository`);
+        return v;
+    };
+    const variables: Record<string, pulumi.Input<string>> = {
+        DOMAIN: cfg.domain,
+        REGION: cfg.region,
+        STACK: cfg.stack,
+        ODOO_URL: url,
+        HOST: hostIp,
+    };
+    if (cfg.stateBackendUrl !== undefined) variables.PULUMI_BACKEND_URL = cfg.stateBackendUrl;
+    if (cfg.odooImageRepository !== undefined) variables.IMAGE_REPOSITORY = cfg.odooImageRepository;
+    return new GithubWiring(`${name}-github`, {
+        repository: cfg.githubRepository as string,
+        stage: production ? "production" : "staging",
+        defaultBranch: cfg.githubDefaultBranch,
+        secrets: {
+            PULUMI_CONFIG_PASSPHRASE: need("ciPulumiPassphrase"),
+            STATE_ACCESS_KEY_ID: need("ciStateAccessKeyId"),
+            STATE_SECRET_ACCESS_KEY: need("ciStateSecretAccessKey"),
+            [production ? "PROD_HOST_SSH_KEY" : "DEV_HOST_SSH_KEY"]: need("ciSshPrivateKey"),
+        },
+        variables,
+        reviewers: production ? cfg.githubProductionReviewers : undefined,
+        requiredChecks: production ? cfg.githubRequiredChecks : undefined,
+        dispatch:
+            production && cfg.githubDispatchUrl !== undefined
+                ? { url: cfg.githubDispatchUrl, secret: need("githubWebhookSecret") }
+                : undefined,
+    });
 }
 
 export function defaultBucketName(domain: string): string {
@@ -137,6 +186,10 @@ export function buildEnvironment(cfg: PlatformConfig, secrets: Secrets, plan: En
                 : undefined,
         backupHealthUrl: containers.backup.healthUrl,
     });
+
+    if (cfg.githubRepository !== undefined) {
+        githubWiring(cfg, secrets, plan.name, `https://${odooHost}`, host.ipAddress);
+    }
 
     return {
         url: `https://${odooHost}`,

@@ -53,6 +53,10 @@ describe("staging stack (offline, mocked cloud)", function () {
             "odoo-platform:host:OdooContainers": 1,
             "odoo-platform:monitoring:Monitoring": 1,
             "odoo-platform:backup:BackupJob": 1,
+            "odoo-platform:github:GithubWiring": 1,
+            "github:index/repositoryEnvironment:RepositoryEnvironment": 1,
+            "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": 4,
+            "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable": 7,
             [T.vpc]: 1,
             [T.sshKey]: 1,
             [T.volume]: 1,
@@ -293,7 +297,12 @@ describe("production stack (offline, mocked cloud)", function () {
             .filter((r) => r.protect)
             .map((r) => r.name)
             .sort();
-        assert.deepEqual(protectedNames, ["prod-backup-bucket", "prod-data", "prod-ip"]);
+        assert.deepEqual(protectedNames, [
+            "prod-backup-bucket",
+            "prod-data",
+            "prod-github-environment",
+            "prod-ip",
+        ]);
         for (const r of dataOf(run.resources)) assert.equal(r.retainOnDelete, true, r.name);
         assert.equal(
             one(run.resources, T.droplet, "prod-droplet").resource.deleteBeforeReplace,

@@ -143,6 +143,12 @@ export type InvokeHandler = (args: pulumi.runtime.MockCallArgs) => Record<string
 
 /** Invokes the program is allowed to make offline; anything else fails loudly. */
 export const DEFAULT_INVOKES: Record<string, InvokeHandler> = {
+    "github:index/getRepository:getRepository": (a) => ({
+        name: a.inputs["name"],
+        fullName: `example/${a.inputs["name"]}`,
+        nodeId: `R_${digest(String(a.inputs["name"])).slice(0, 12)}`,
+        defaultBranch: "main",
+    }),
     "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList": (a) => ({
         results: [
             {

@@ -46,7 +46,7 @@ export function parseStackConfig(stack: string, text: string, file: string): Sta
             if (CONFIG_KEYS[full.split(":")[1]]?.secret) secretKeys.push(full);
         }
     }
-    for (const key of requiredSecrets(stageOfStack(stack))) {
+    for (const key of requiredSecrets(stageOfStack(stack), config)) {
         const full = `${PROJECT}:${key}`;
         if (config[full] === undefined) {
             config[full] = placeholder(key);
