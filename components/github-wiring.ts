@@ -43,10 +43,13 @@ export class GithubWiring extends pulumi.ComponentResource {
         const branch = args.defaultBranch ?? "main";
         const child = { parent: this };
         for (const key of [...Object.keys(args.secrets), ...Object.keys(args.variables)]) {
-            if (!SECRET_NAME.test(key)) throw new Error(`${name}: "${key}" is not a valid GitHub secret or variable name`);
+            if (!SECRET_NAME.test(key))
+                throw new Error(`${name}: "${key}" is not a valid GitHub secret or variable name`);
         }
         if (production && (args.reviewers ?? []).length === 0) {
-            throw new Error(`${name}: the production environment needs at least one reviewer (githubProductionReviewers)`);
+            throw new Error(
+                `${name}: the production environment needs at least one reviewer (githubProductionReviewers)`,
+            );
         }
 
         this.environment = new github.RepositoryEnvironment(
@@ -87,7 +90,12 @@ export class GithubWiring extends pulumi.ComponentResource {
         for (const key of Object.keys(args.variables).sort()) {
             new github.ActionsEnvironmentVariable(
                 `${name}-var-${key.toLowerCase().replace(/_/g, "-")}`,
-                { repository: args.repository, environment: env, variableName: key, value: args.variables[key] },
+                {
+                    repository: args.repository,
+                    environment: env,
+                    variableName: key,
+                    value: args.variables[key],
+                },
                 { parent: this, dependsOn: [this.environment] },
             );
         }
@@ -103,8 +111,15 @@ export class GithubWiring extends pulumi.ComponentResource {
                     allowsDeletions: false,
                     allowsForcePushes: false,
                     requiredLinearHistory: true,
-                    requiredStatusChecks: [{ strict: true, contexts: [...(args.requiredChecks ?? ["ci", "policy-preview"])] }],
-                    requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true }],
+                    requiredStatusChecks: [
+                        {
+                            strict: true,
+                            contexts: [...(args.requiredChecks ?? ["ci", "policy-preview"])],
+                        },
+                    ],
+                    requiredPullRequestReviews: [
+                        { requiredApprovingReviewCount: 1, dismissStaleReviews: true },
+                    ],
                 },
                 child,
             );
