@@ -57,7 +57,16 @@ describe("GitHub workflows", function () {
 
     it("has the workflows this repository needs", () => {
         const names = own.map((f) => path.basename(f)).sort();
-        for (const expected of ["pr-environment.yml", "pr-reaper.yml", "restore-drill.yml"]) {
+        for (const expected of [
+            "ci.yml",
+            "policy-preview.yml",
+            "deploy-staging.yml",
+            "promote-prod.yml",
+            "drift.yml",
+            "pr-environment.yml",
+            "pr-reaper.yml",
+            "restore-drill.yml",
+        ]) {
             assert.ok(names.includes(expected), expected);
         }
     });
@@ -181,5 +190,99 @@ describe("GitHub workflows", function () {
         assert.equal(wf.jobs.reap.steps!.length > 0, true);
         const env = (wf.jobs.reap as unknown as { env: Record<string, string> }).env;
         assert.equal(env.APPLY, "${{ github.event_name == 'schedule' || inputs.apply }}");
+    });
+
+    const job = (file: string) => Object.values(load(path.join(WORKFLOWS, file)).jobs)[0];
+    const runs = (file: string) => (job(file).steps ?? []).map((s) => s.run ?? "").join("\n");
+
+    it("gates production behind its environment and serializes each stack", () => {
+        assert.equal(job("promote-prod.yml").environment, "production");
+        assert.equal(job("deploy-staging.yml").environment, "staging");
+        assert.deepEqual(load(path.join(WORKFLOWS, "promote-prod.yml")).concurrency, {
+            group: "stack-prod",
+            "cancel-in-progress": false,
+        });
+        assert.deepEqual(load(path.join(WORKFLOWS, "deploy-staging.yml")).concurrency, {
+            group: "stack-staging",
+            "cancel-in-progress": false,
+        });
+        assert.deepEqual(load(path.join(WORKFLOWS, "promote-prod.yml")).on, {
+            workflow_dispatch: {
+                inputs: {
+                    image: {
+                        description: "Odoo image to promote, pinned by digest (repo@sha256:...).",
+                        type: "string",
+                        required: true,
+                    },
+                    modules: {
+                        description:
+                            'Modules to upgrade (comma-separated; "all" for every installed module).',
+                        type: "string",
+                        required: true,
+                        default: "all",
+                    },
+                },
+            },
+        });
+    });
+
+    it("promotes with a backup first, the upgrade, pulumi up, a health gate and a way back", () => {
+        const steps = (job("promote-prod.yml").steps ?? []).map(
+            (s) => (s as { name?: string }).name ?? s.uses ?? "",
+        );
+        const order = [
+            "Backup first",
+            "Upgrade the modules with the new image, before it takes traffic",
+            "pulumi up",
+            "Health gate",
+            "Return to the previous image",
+        ];
+        const at = order.map((n) => steps.indexOf(n));
+        assert.ok(
+            at.every((i) => i >= 0),
+            JSON.stringify(steps),
+        );
+        assert.deepEqual(
+            [...at].sort((a, b) => a - b),
+            at,
+            "steps out of order",
+        );
+        const r = runs("promote-prod.yml");
+        assert.match(r, /docker exec prod-backup odoo-backup/);
+        assert.match(r, /--stop-after-init -u '\$MODULES'/);
+        assert.match(r, /\/web\/health/);
+        assert.match(r, /pulumi config set odooImage "\$PREVIOUS" --stack prod/);
+    });
+
+    it("turns exit code 7 into one drift issue per stack and closes it when clean", () => {
+        const r = runs("drift.yml");
+        assert.match(
+            r,
+            /pulumi refresh --preview-only --expect-no-changes --json --stack "\$STACK"/,
+        );
+        assert.match(r, /0 \| 7\) ;;/);
+        assert.match(r, /title="Drift detected in stack \$STACK"/);
+        assert.match(r, /npm run --silent drift-report -- refresh\.json --stack "\$STACK"/);
+        assert.match(r, /gh issue edit "\$number" --body-file body\.md/);
+        assert.match(r, /gh issue close/);
+        const wf = load(path.join(WORKFLOWS, "drift.yml"));
+        assert.deepEqual(wf.permissions, { contents: "read", issues: "write" });
+    });
+
+    it("previews both stacks with the policy pack on pull requests and fails on a violation", () => {
+        const r = runs("policy-preview.yml");
+        assert.match(r, /pulumi preview --stack "\$STACK" --policy-pack \.\/policy/);
+        const fail = (job("policy-preview.yml").steps ?? []).find(
+            (s) =>
+                (s as { name?: string }).name ===
+                "Fail on a mandatory violation or a preview error",
+        );
+        assert.equal(fail?.run, "exit 1");
+    });
+
+    it("ci runs .ci/run and previews every example stack", () => {
+        const r = runs("ci.yml");
+        assert.match(r, /sudo bash \.ci\/run/);
+        assert.match(r, /for stack in staging prod pr-42/);
     });
 });

