@@ -11,13 +11,6 @@ import {
 } from "../stacks/prices";
 import { RecordedResource, inputsOf } from "./mock-cloud";
 
-export {
-    DATABASE_NODE_PRICES,
-    DROPLET_PRICES,
-    RESERVED_IP_ASSIGNED,
-    SPACES_MONTHLY,
-    VOLUME_PER_GB,
-} from "../stacks/prices";
 export interface CostItem {
     readonly resource: string;
     readonly description: string;

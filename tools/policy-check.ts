@@ -82,6 +82,22 @@ function providerOf(
     return out;
 }
 
+/** The fields Analyze and AnalyzeStack share: type, inputs, URN, name, options, provider. */
+function describeResource<T extends analyzerproto.AnalyzeRequest | analyzerproto.AnalyzerResource>(
+    msg: T,
+    r: RecordedResource,
+    byUrn: Map<string, RecordedResource>,
+): T {
+    msg.setType(r.type);
+    msg.setProperties(toStruct(r.rawInputs));
+    msg.setUrn(r.urn);
+    msg.setName(r.name);
+    msg.setOptions(options(r));
+    const provider = providerOf(r, byUrn);
+    if (provider) msg.setProvider(provider);
+    return msg;
+}
+
 function violations(res: analyzerproto.AnalyzeResponse): Violation[] {
     return res.getDiagnosticsList().map((d) => ({
         policy: d.getPolicyname(),
@@ -172,14 +188,7 @@ export class PolicyPackProcess {
         const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
         const found: Violation[] = [];
         for (const r of run.resources) {
-            const req = new analyzerproto.AnalyzeRequest();
-            req.setType(r.type);
-            req.setProperties(toStruct(r.rawInputs));
-            req.setUrn(r.urn);
-            req.setName(r.name);
-            req.setOptions(options(r));
-            const provider = providerOf(r, byUrn);
-            if (provider) req.setProvider(provider);
+            const req = describeResource(new analyzerproto.AnalyzeRequest(), r, byUrn);
             found.push(
                 ...violations(await call(this.client.analyze, this.client, req)).map((v) => ({
                     ...v,
@@ -191,14 +200,7 @@ export class PolicyPackProcess {
         const stack = new analyzerproto.AnalyzeStackRequest();
         stack.setResourcesList(
             run.resources.map((r) => {
-                const a = new analyzerproto.AnalyzerResource();
-                a.setType(r.type);
-                a.setProperties(toStruct(r.rawInputs));
-                a.setUrn(r.urn);
-                a.setName(r.name);
-                a.setOptions(options(r));
-                const provider = providerOf(r, byUrn);
-                if (provider) a.setProvider(provider);
+                const a = describeResource(new analyzerproto.AnalyzerResource(), r, byUrn);
                 a.setParent(r.parent);
                 a.setDependenciesList(r.dependencies);
                 const deps = a.getPropertydependenciesMap();
