@@ -111,7 +111,7 @@ export class OdooHost extends pulumi.ComponentResource {
             { region: args.region },
             { ...data, retainOnDelete: args.protectData ?? false },
         );
-        new digitalocean.ReservedIpAssignment(
+        const assignment = new digitalocean.ReservedIpAssignment(
             `${name}-ip-assignment`,
             { ipAddress: this.reservedIp.ipAddress, dropletId: this.droplet.id.apply(Number) },
             child,
@@ -151,7 +151,8 @@ export class OdooHost extends pulumi.ComponentResource {
                 interpreter: ["/bin/sh", "-c"],
                 triggers: [this.droplet.id],
             },
-            { parent: this, dependsOn: [this.firewall] },
+            // SSH goes to the reserved IP: wait until it points at this droplet.
+            { parent: this, dependsOn: [this.firewall, assignment] },
         );
 
         this.docker = new docker.Provider(

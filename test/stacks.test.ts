@@ -217,6 +217,13 @@ describe("staging stack (offline, mocked cloud)", function () {
         );
         const ready = one(run.resources, T.ready, "staging-ready").resource;
         assert.ok(provider.resource.dependencies.includes(ready.urn));
+        const assignment = one(run.resources, T.ipAssign, "staging-ip-assignment").resource;
+        const firewall = one(run.resources, T.firewall, "staging-fw").resource;
+        assert.ok(
+            ready.dependencies.includes(assignment.urn),
+            "SSH before the IP points at the host",
+        );
+        assert.ok(ready.dependencies.includes(firewall.urn), "SSH before the firewall admits it");
         for (const c of ofType(run.resources, T.container)) {
             assert.ok(
                 c.provider.startsWith(provider.resource.urn),
