@@ -69,6 +69,17 @@ check_name() {
 log() {
   echo "[$(date -u +%Y-%m-%dT%H:%M:%SZ)] $*"
 }
+
+verify_neutralized() {
+  # The gate: prints one "gate:" line per problem and fails when there is any.
+  problems=$(pg psql -d "$1" -At -v mailpit_host="$MAILPIT_HOST" <<'SQL'
+${NEUTRALIZATION_GATE_SQL}SQL
+)
+  if [ -n "$problems" ]; then
+    echo "$problems" | sed 's/^/  gate: /' >&2
+    return 1
+  fi
+}
 `;
 }
 
@@ -231,13 +242,7 @@ UPDATE ir_mail_server
  WHERE active AND smtp_host = 'invalid';
 SQL
   log "verifying neutralization of $new"
-  problems=$(pg psql -d "$new" -At -v mailpit_host="$MAILPIT_HOST" <<'SQL'
-${NEUTRALIZATION_GATE_SQL}SQL
-)
-  if [ -n "$problems" ]; then
-    echo "$problems" | sed 's/^/  gate: /' >&2
-    die "neutralization of $new failed its verification"
-  fi
+  verify_neutralized "$new" || die "neutralization of $new failed its verification"
 fi
 
 log "switching $target to the restored copy"

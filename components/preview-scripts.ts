@@ -6,7 +6,7 @@
  *    SSH by the PR stack: a `CREATE DATABASE ... TEMPLATE` clone (seconds, not a restore) and a
  *    hard-link copy of the filestore; the capacity of the dev host is checked first.
  */
-import { NEUTRALIZATION_GATE_SQL, prelude } from "./backup-scripts";
+import { prelude } from "./backup-scripts";
 
 export const TEMPLATE_DATABASE = "odoo_pr_template";
 
@@ -53,13 +53,8 @@ pg psql -d postgres -qc "CREATE DATABASE \\"$new\\""
 pg pg_restore -j "\${JOBS:-2}" --no-owner --no-acl -d "$new" "$dump"
 
 log "verifying that $new is neutralized"
-problems=$(pg psql -d "$new" -At -v mailpit_host="$MAILPIT_HOST" <<'SQL'
-${NEUTRALIZATION_GATE_SQL}SQL
-)
-if [ -n "$problems" ]; then
-  echo "$problems" | sed 's/^/  gate: /' >&2
+verify_neutralized "$new" ||
   die "$PGDATABASE is not neutralized: refresh staging first (odoo-restore ... staging)"
-fi
 
 rm -rf "\${FILESTORE_ROOT:?}/$new"
 if [ -d "$FILESTORE_ROOT/$PGDATABASE" ]; then
