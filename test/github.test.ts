@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { ConfigError, parseConfig } from "../stacks/config";
-import { ProgramRun, SECRET_SIG, SIG_KEY, inputsOf } from "../tools/mock-cloud";
+import { ProgramRun, inputsOf, isSecret } from "../tools/mock-cloud";
 import { exampleConfig, ofType, one, runStack } from "./helpers";
 
 const G = {
@@ -11,8 +11,6 @@ const G = {
     protection: "github:index/branchProtection:BranchProtection",
     webhook: "github:index/repositoryWebhook:RepositoryWebhook",
 };
-const isSecret = (v: unknown) =>
-    typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 
 describe("GitHub wiring of the Odoo repository", function () {
     let prod: ProgramRun;

@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RecordedResource, inputsOf, runProgram } from "../tools/mock-cloud";
+import { RecordedResource, inputsOf, isSecret, runProgram } from "../tools/mock-cloud";
 import { loadStackConfig } from "../tools/stack-config";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -59,4 +59,11 @@ export function checkWith(tool: string, args: string[], content: string, ext: st
     fs.rmSync(dir, { recursive: true, force: true });
     if (r.error) throw new Error(`${tool} could not run (${r.error.message}); .ci/run installs it`);
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+/** True when a wire value is a secret or holds one anywhere inside. */
+export function holdsSecret(v: unknown): boolean {
+    if (isSecret(v)) return true;
+    if (typeof v !== "object" || v === null) return false;
+    return Object.values(v as Record<string, unknown>).some(holdsSecret);
 }

@@ -19,7 +19,7 @@ import {
     tableFingerprints,
 } from "../tools/odoo-fixture";
 import { ProgramRun, runProgram } from "../tools/mock-cloud";
-import { PgServer, psql, startPostgres } from "../tools/pg";
+import { PgServer, databaseExists, psql, startPostgres } from "../tools/pg";
 import { stagingReference } from "../tools/preview";
 import { loadStackConfig } from "../tools/stack-config";
 import { countByType, one } from "./helpers";
@@ -331,10 +331,7 @@ describe("preview database scripts on a real PostgreSQL", function () {
             r.out,
             /raise\nprEnvironments\.max in the staging stack|prEnvironments\.max in the staging stack/,
         );
-        assert.equal(
-            psql(env, "postgres", "SELECT count(*) FROM pg_database WHERE datname = 'odoo_pr_4'"),
-            "0",
-        );
+        assert.ok(!databaseExists(env, "odoo_pr_4"));
         assert.equal(
             sh(renderPrCreateScript(args(2))).status,
             0,
@@ -359,10 +356,7 @@ describe("preview database scripts on a real PostgreSQL", function () {
         const r = sh(renderPrDeleteScript(args(2)));
         await exited;
         assert.equal(r.status, 0, r.out);
-        assert.equal(
-            psql(env, "postgres", "SELECT count(*) FROM pg_database WHERE datname = 'odoo_pr_2'"),
-            "0",
-        );
+        assert.ok(!databaseExists(env, "odoo_pr_2"));
         assert.ok(!fs.existsSync(path.join(fsRoot(), "odoo_pr_2")));
         assert.ok(fs.existsSync(path.join(fsRoot(), "odoo_pr_template")), "the template stays");
         assert.equal(sh(renderPrDeleteScript(args(2))).status, 0, "delete is idempotent");

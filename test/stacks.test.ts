@@ -2,8 +2,8 @@ import { strict as assert } from "assert";
 import { renderBackupScript, renderRestoreScript } from "../components/backup-scripts";
 import { renderTemplateRefreshScript } from "../components/preview-scripts";
 import { CANONICAL_ADDONS_PATH } from "../stacks/addons";
-import { ProgramRun, RecordedResource, SECRET_SIG, SIG_KEY, inputsOf } from "../tools/mock-cloud";
-import { countByType, one, ofType, runStack } from "./helpers";
+import { ProgramRun, RecordedResource, inputsOf } from "../tools/mock-cloud";
+import { countByType, holdsSecret, one, ofType, runStack } from "./helpers";
 
 const T = {
     vpc: "digitalocean:index/vpc:Vpc",
@@ -27,13 +27,6 @@ const T = {
     dockerProvider: "pulumi:providers:docker",
     ready: "command:local:Command",
 };
-
-/** True when the wire value at this input is a secret (or holds one). */
-function holdsSecret(v: unknown): boolean {
-    if (typeof v !== "object" || v === null) return false;
-    if ((v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG) return true;
-    return Object.values(v as Record<string, unknown>).some(holdsSecret);
-}
 
 function containerEnv(run: ProgramRun, name: string): string[] {
     return one(run.resources, T.container, name).inputs["envs"] as string[];

@@ -52,7 +52,8 @@ export interface ProgramRun {
     readonly rawOutputs: Record<string, unknown>;
 }
 
-function isSecret(v: unknown): v is { value: unknown } {
+/** True when a wire value is a secret. */
+export function isSecret(v: unknown): v is { value: unknown } {
     return (
         typeof v === "object" &&
         v !== null &&

@@ -23,6 +23,17 @@ export function psql(env: NodeJS.ProcessEnv, db: string, sql: string): string {
     return r.stdout.trim();
 }
 
+/** Whether a database of that name exists on the server. */
+export function databaseExists(env: NodeJS.ProcessEnv, db: string): boolean {
+    return (
+        psql(
+            env,
+            "postgres",
+            `SELECT count(*) FROM pg_database WHERE datname = '${db.replace(/'/g, "''")}'`,
+        ) !== "0"
+    );
+}
+
 function answers(env: NodeJS.ProcessEnv): boolean {
     return (
         spawnSync("psql", ["-X", "-Atqc", "SELECT 1", "-d", "postgres"], {
