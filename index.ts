@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-    CONFIG_KEYS,
     ConfigError,
     PROJECT,
     PlatformConfig,
+    SecretKey,
     parseConfig,
     parsePreviewConfig,
     stageOfStack,
@@ -22,25 +22,24 @@ function rawConfig(): Record<string, string> {
 /** Secrets as pulumi secrets; validated already, so only present ones are read. */
 function readSecrets(cfg: PlatformConfig): Secrets {
     const config = new pulumi.Config(PROJECT);
-    const optional = (key: keyof typeof CONFIG_KEYS) => {
-        const value = config.getSecret(key);
-        return pulumi.runtime.getConfig(`${PROJECT}:${key}`) === undefined ? undefined : value;
-    };
+    const optional = (key: SecretKey) =>
+        pulumi.runtime.getConfig(`${PROJECT}:${key}`) === undefined
+            ? undefined
+            : config.requireSecret(key);
     return {
         adminPassword: config.requireSecret("adminPassword"),
         postgresPassword: config.requireSecret("postgresPassword"),
         smtpPassword: cfg.stage === "production" ? config.requireSecret("smtpPassword") : undefined,
         mailpitUiPassword:
             cfg.stage === "production" ? undefined : config.requireSecret("mailpitUiPassword"),
-        alertSlackUrl: optional("alertSlackUrl") as pulumi.Output<string> | undefined,
+        alertSlackUrl: optional("alertSlackUrl"),
         resticPassword:
             cfg.stage === "production" ? config.requireSecret("resticPassword") : undefined,
-        ciPulumiPassphrase: optional("ciPulumiPassphrase") as pulumi.Output<string> | undefined,
-        ciStateAccessKeyId: optional("ciStateAccessKeyId") as pulumi.Output<string> | undefined,
-        ciStateSecretAccessKey: optional("ciStateSecretAccessKey") as
-            pulumi.Output<string> | undefined,
-        ciSshPrivateKey: optional("ciSshPrivateKey") as pulumi.Output<string> | undefined,
-        githubWebhookSecret: optional("githubWebhookSecret") as pulumi.Output<string> | undefined,
+        ciPulumiPassphrase: optional("ciPulumiPassphrase"),
+        ciStateAccessKeyId: optional("ciStateAccessKeyId"),
+        ciStateSecretAccessKey: optional("ciStateSecretAccessKey"),
+        ciSshPrivateKey: optional("ciSshPrivateKey"),
+        githubWebhookSecret: optional("githubWebhookSecret"),
     };
 }
 

@@ -87,12 +87,13 @@ export const neutralizationOdoo: StackValidationPolicy = {
                     r.urn,
                 );
             }
+            const conf = uploadedConf(c);
             const creds = [
                 flag(c, "smtp-user") !== undefined ? "--smtp-user" : "",
                 flag(c, "smtp-password") !== undefined ? "--smtp-password" : "",
                 flag(c, "smtp-ssl") !== undefined ? "--smtp-ssl" : "",
-                uploadedConf(c)["smtp_password"] !== undefined ? "smtp_password in odoo.conf" : "",
-                uploadedConf(c)["smtp_user"] !== undefined ? "smtp_user in odoo.conf" : "",
+                conf["smtp_password"] !== undefined ? "smtp_password in odoo.conf" : "",
+                conf["smtp_user"] !== undefined ? "smtp_user in odoo.conf" : "",
                 env(c, "SMTP_PASSWORD") !== undefined ? "SMTP_PASSWORD env" : "",
             ].filter(Boolean);
             if (creds.length > 0) {

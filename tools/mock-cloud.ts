@@ -61,29 +61,30 @@ export function isSecret(v: unknown): v is { value: unknown } {
     );
 }
 
+/** Wire value → JavaScript: resource references become URNs, secrets and unknowns as asked. */
+function fromWire(v: unknown, secret: (inner: unknown) => unknown, unknown: unknown): unknown {
+    const walk = (x: unknown): unknown => {
+        if (isSecret(x)) return secret(x.value);
+        if (x === UNKNOWN) return unknown;
+        if (Array.isArray(x)) return x.map(walk);
+        if (typeof x === "object" && x !== null) {
+            const o = x as Record<string, unknown>;
+            if (o[SIG_KEY] === RESOURCE_SIG) return o["urn"];
+            return Object.fromEntries(Object.entries(o).map(([k, y]) => [k, walk(y)]));
+        }
+        return x;
+    };
+    return walk(v);
+}
+
 /** Wire value → plain JavaScript, secrets unwrapped (what a policy sees). */
 export function plain(v: unknown): unknown {
-    if (isSecret(v)) return plain(v.value);
-    if (Array.isArray(v)) return v.map(plain);
-    if (typeof v === "object" && v !== null) {
-        const o = v as Record<string, unknown>;
-        if (o[SIG_KEY] === RESOURCE_SIG) return o["urn"];
-        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plain(x)]));
-    }
-    return v;
+    return fromWire(v, (inner) => plain(inner), UNKNOWN);
 }
 
 /** Wire value → printable JavaScript: secrets become "[secret]", unknowns "[unknown]". */
 export function masked(v: unknown): unknown {
-    if (isSecret(v)) return "[secret]";
-    if (v === UNKNOWN) return "[unknown]";
-    if (Array.isArray(v)) return v.map(masked);
-    if (typeof v === "object" && v !== null) {
-        const o = v as Record<string, unknown>;
-        if (o[SIG_KEY] === RESOURCE_SIG) return o["urn"];
-        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, masked(x)]));
-    }
-    return v;
+    return fromWire(v, () => "[secret]", "[unknown]");
 }
 
 /** Plain inputs of a recorded resource. */

@@ -9,12 +9,16 @@ const short = (type: string) => {
     return kind === undefined ? type : `${pkg}:${kind.split("/").pop()?.split(":").pop() ?? kind}`;
 };
 
-function rules(list: unknown, key: "sourceAddresses" | "destinationAddresses"): string {
+function rules(
+    list: unknown,
+    key: "sourceAddresses" | "destinationAddresses",
+    word: "from" | "to",
+): string {
     if (!Array.isArray(list)) return "";
     return list
         .map(
             (r: Inputs) =>
-                `${r["protocol"]}/${r["portRange"] ?? "*"}<-${(r[key] as string[] | undefined)?.join("|")}`,
+                `${r["protocol"]}/${r["portRange"] ?? "*"} ${word} ${(r[key] as string[] | undefined)?.join("|")}`,
         )
         .join(" ");
 }
@@ -27,7 +31,7 @@ export function keyInputs(type: string, i: Inputs): string {
         case "digitalocean:index/volume:Volume":
             return `${i["size"]} GB ${i["initialFilesystemType"]} ${i["region"]}`;
         case "digitalocean:index/firewall:Firewall":
-            return `in: ${rules(i["inboundRules"], "sourceAddresses").replace(/<-/g, " from ")}; out: ${rules(i["outboundRules"], "destinationAddresses").replace(/<-/g, " to ")}`;
+            return `in: ${rules(i["inboundRules"], "sourceAddresses", "from")}; out: ${rules(i["outboundRules"], "destinationAddresses", "to")}`;
         case "digitalocean:index/spacesBucket:SpacesBucket":
             return `${i["name"]} ${i["region"]} acl=${i["acl"]} versioning=${JSON.stringify(i["versioning"])}`;
         case "digitalocean:index/spacesKey:SpacesKey":

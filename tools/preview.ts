@@ -3,8 +3,7 @@
  * Runs index.ts under Pulumi mocks with the stack's config, prints the plan and a monthly cost
  * estimate. Exit codes: 0 plan is fine, 1 mandatory policy violation, 2 config or program error.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, stageOfStack } from "../stacks/config";
+import { stageOfStack } from "../stacks/config";
 import { DEV_OUTPUTS } from "../stacks/preview";
 import { CANONICAL_ADDONS_PATH } from "../stacks/addons";
 import { estimateCost } from "./cost";
@@ -37,10 +36,8 @@ export function parseArgs(argv: readonly string[]): PreviewArgs {
 
 /** The message a user should see for an error, without a stack trace when it is theirs. */
 export function userMessage(e: unknown): string {
-    if (e instanceof ConfigError) return e.message;
-    if (pulumi.RunError.isInstance(e)) return e.message;
-    if (e instanceof Error) return e.message;
-    return String(e);
+    // Config errors and RunErrors carry their whole story in the message; so does any Error.
+    return e instanceof Error ? e.message : String(e);
 }
 
 /**
