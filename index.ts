@@ -28,13 +28,15 @@ function readSecrets(cfg: PlatformConfig): Secrets {
             : config.requireSecret(key);
     return {
         adminPassword: config.requireSecret("adminPassword"),
-        postgresPassword: config.requireSecret("postgresPassword"),
+        postgresPassword: optional("postgresPassword"),
         smtpPassword: cfg.stage === "production" ? config.requireSecret("smtpPassword") : undefined,
         mailpitUiPassword:
             cfg.stage === "production" ? undefined : config.requireSecret("mailpitUiPassword"),
         alertSlackUrl: optional("alertSlackUrl"),
         resticPassword:
-            cfg.stage === "production" ? config.requireSecret("resticPassword") : undefined,
+            cfg.stage === "production" && cfg.runtime === "droplet"
+                ? config.requireSecret("resticPassword")
+                : undefined,
         ciPulumiPassphrase: optional("ciPulumiPassphrase"),
         ciStateAccessKeyId: optional("ciStateAccessKeyId"),
         ciStateSecretAccessKey: optional("ciStateSecretAccessKey"),

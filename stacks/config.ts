@@ -57,7 +57,45 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
     },
     cloudflareZoneId: { type: "string", description: "Cloudflare zone id of `domain` (32 hex)." },
     region: { type: "string", description: "DigitalOcean region of the host, e.g. fra1." },
-    runtime: { type: "string", description: "Where Odoo runs: `droplet` (default)." },
+    runtime: {
+        type: "string",
+        description:
+            "Where Odoo runs: `droplet` (default) or `app-platform` (needs database managed).",
+    },
+    database: {
+        type: "string",
+        description: "Where PostgreSQL runs: `container` on the droplet (default) or `managed`.",
+    },
+    databaseSize: {
+        type: "string",
+        description: "Managed PostgreSQL node size, e.g. db-s-1vcpu-2gb.",
+    },
+    databaseNodeCount: {
+        type: "integer",
+        description:
+            "Managed PostgreSQL nodes: 1 primary plus standbys; production needs 2 or more.",
+    },
+    databaseVersion: { type: "string", description: "Managed PostgreSQL major version: 14 to 17." },
+    allowDatabaseMajorUpgrade: {
+        type: "boolean",
+        description: "Let a databaseVersion change reach the managed cluster (default false).",
+    },
+    appInstanceSize: {
+        type: "string",
+        description: "App Platform instance size of the web service, e.g. apps-s-1vcpu-2gb.",
+    },
+    appInstanceCount: {
+        type: "integer",
+        description: "App Platform web instances; production needs 2 or more.",
+    },
+    attachmentStorage: {
+        type: "string",
+        description: "App Platform: where attachments live, `database` (default) or `spaces`.",
+    },
+    appPushSecrets: {
+        type: "boolean",
+        description: "App Platform: send changed secret values on this up (default false).",
+    },
     dropletSize: { type: "string", description: "Droplet size slug, e.g. s-2vcpu-4gb." },
     volumeSizeGb: {
         type: "integer",
@@ -221,6 +259,9 @@ export const STAGE_DEFAULTS = {
         odooDatabase: "odoo",
         odooContainerMemoryMb: 3584,
         manageZoneSettings: true,
+        databaseSize: "db-s-1vcpu-2gb",
+        databaseNodeCount: 2,
+        appInstanceCount: 2,
     },
     staging: {
         dropletSize: "s-2vcpu-4gb",
@@ -230,6 +271,9 @@ export const STAGE_DEFAULTS = {
         odooDatabase: "odoo_staging",
         odooContainerMemoryMb: 2048,
         manageZoneSettings: false,
+        databaseSize: "db-s-1vcpu-1gb",
+        databaseNodeCount: 1,
+        appInstanceCount: 1,
     },
     preview: {
         dropletSize: "s-2vcpu-4gb",
@@ -239,11 +283,20 @@ export const STAGE_DEFAULTS = {
         odooDatabase: "odoo_preview",
         odooContainerMemoryMb: 1024,
         manageZoneSettings: false,
+        databaseSize: "db-s-1vcpu-1gb",
+        databaseNodeCount: 1,
+        appInstanceCount: 1,
     },
 } as const satisfies Record<Stage, object>;
 
 export const COMMON_DEFAULTS = {
     runtime: "droplet",
+    database: "container",
+    databaseVersion: "16",
+    allowDatabaseMajorUpgrade: false,
+    appInstanceSize: "apps-s-1vcpu-2gb",
+    attachmentStorage: "database",
+    appPushSecrets: false,
     odooVersion: "18.0",
     odooLimitMemorySoftMb: 2048,
     odooLimitMemoryHardMb: 2560,
@@ -294,15 +347,53 @@ const int = (min: number, max: number, what: string) =>
         .min(min, `must be at least ${min} (${what})`)
         .max(max, `must be at most ${max} (${what})`);
 
+/** Required on the droplet runtime, optional (and unused) elsewhere. */
+const optionalUnless = <T extends z.ZodType>(required: boolean, schema: T) =>
+    required ? schema : schema.optional();
+
 const password = (what: string) =>
     z
         .string({ error: `must be set as a secret (${what})` })
         .min(16, `must be at least 16 characters (${what})`);
 
+export const RUNTIMES = ["droplet", "app-platform"] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+/** Managed PostgreSQL major versions DigitalOcean offers. */
+export const DATABASE_VERSIONS = ["14", "15", "16", "17"] as const;
+
+/**
+ * App Platform instance sizes that may run more than one instance (the 0.5 GB and fixed 1 GB
+ * shared sizes are single-instance only), with the memory each gives Odoo.
+ */
+export const APP_INSTANCE_SIZES = [
+    "apps-s-1vcpu-1gb",
+    "apps-s-1vcpu-2gb",
+    "apps-s-2vcpu-4gb",
+    "apps-d-1vcpu-2gb",
+    "apps-d-1vcpu-4gb",
+    "apps-d-2vcpu-4gb",
+    "apps-d-2vcpu-8gb",
+    "apps-d-4vcpu-8gb",
+    "apps-d-4vcpu-16gb",
+    "apps-d-8vcpu-32gb",
+] as const;
+
+/** The runtime a raw config asks for; a bad value is left to the schema (droplet meanwhile). */
+export function runtimeOf(input: Readonly<Record<string, unknown>>): Runtime {
+    return input.runtime === "app-platform" ? "app-platform" : "droplet";
+}
+
 /** The schema of one stage's config. Defaults come from STAGE_DEFAULTS / COMMON_DEFAULTS. */
-export function configSchema(stage: Stage) {
+export function configSchema(
+    stage: Stage,
+    runtime: Runtime = "droplet",
+    database: "container" | "managed" = runtime === "app-platform" ? "managed" : "container",
+) {
     const d = { ...COMMON_DEFAULTS, ...STAGE_DEFAULTS[stage] };
     const production = stage === "production";
+    // On App Platform there is no droplet to reach over SSH: the SSH settings are optional there.
+    const onDroplet = runtime === "droplet";
     return z
         .object({
             domain: z
@@ -315,11 +406,35 @@ export function configSchema(stage: Stage) {
                 error: `must be a DigitalOcean region: ${DROPLET_REGIONS.join(", ")}`,
             }),
             runtime: z
-                .enum(["droplet", "app-platform"], { error: "must be droplet or app-platform" })
-                .default(d.runtime)
-                .refine((r) => r === "droplet", {
-                    message: "app-platform is not available in this version; use droplet",
-                }),
+                .enum(RUNTIMES, { error: "must be droplet or app-platform" })
+                .default(d.runtime),
+            database: z
+                .enum(["container", "managed"], { error: "must be container or managed" })
+                .default(runtime === "app-platform" ? "managed" : d.database),
+            databaseSize: z
+                .string()
+                .regex(
+                    /^db-[a-z0-9]+(-[a-z0-9]+)+$/,
+                    "must be a database size slug such as db-s-1vcpu-2gb",
+                )
+                .default(d.databaseSize),
+            databaseNodeCount: int(1, 3, "managed PostgreSQL nodes").default(d.databaseNodeCount),
+            databaseVersion: z
+                .enum(DATABASE_VERSIONS, {
+                    error: `must be a PostgreSQL major version: ${DATABASE_VERSIONS.join(", ")}`,
+                })
+                .default(d.databaseVersion),
+            allowDatabaseMajorUpgrade: z.boolean().default(d.allowDatabaseMajorUpgrade),
+            appInstanceSize: z
+                .enum(APP_INSTANCE_SIZES, {
+                    error: `must be an App Platform size that can scale out: ${APP_INSTANCE_SIZES.join(", ")}`,
+                })
+                .default(d.appInstanceSize),
+            appInstanceCount: int(1, 20, "App Platform web instances").default(d.appInstanceCount),
+            attachmentStorage: z
+                .enum(["database", "spaces"], { error: "must be database or spaces" })
+                .default(d.attachmentStorage),
+            appPushSecrets: z.boolean().default(d.appPushSecrets),
             dropletSize: z
                 .string()
                 .regex(
@@ -328,23 +443,29 @@ export function configSchema(stage: Stage) {
                 )
                 .default(d.dropletSize),
             volumeSizeGb: int(10, 16384, "GB of block storage").default(d.volumeSizeGb),
-            sshAllowedCidrs: z
-                .array(
-                    z
-                        .string()
-                        .refine(
-                            (c) => CIDR4.test(c) || CIDR6.test(c),
-                            "must be a CIDR such as 203.0.113.7/32",
-                        ),
-                    { error: "is required: a list of CIDRs allowed to reach SSH" },
-                )
-                .min(1, "needs at least one CIDR: Pulumi reaches Docker on the host over SSH"),
-            sshPublicKey: z
-                .string({ error: "is required: the SSH public key of the deploying machine" })
-                .regex(
-                    /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/,
-                    "must be an OpenSSH public key (ssh-ed25519 AAAA...)",
-                ),
+            sshAllowedCidrs: optionalUnless(
+                onDroplet,
+                z
+                    .array(
+                        z
+                            .string()
+                            .refine(
+                                (c) => CIDR4.test(c) || CIDR6.test(c),
+                                "must be a CIDR such as 203.0.113.7/32",
+                            ),
+                        { error: "is required: a list of CIDRs allowed to reach SSH" },
+                    )
+                    .min(1, "needs at least one CIDR: Pulumi reaches Docker on the host over SSH"),
+            ),
+            sshPublicKey: optionalUnless(
+                onDroplet,
+                z
+                    .string({ error: "is required: the SSH public key of the deploying machine" })
+                    .regex(
+                        /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/,
+                        "must be an OpenSSH public key (ssh-ed25519 AAAA...)",
+                    ),
+            ),
             acmeEmail: z
                 .string({ error: "is required: Let's Encrypt sends expiry notices there" })
                 .regex(EMAIL, "must be an e-mail address"),
@@ -459,7 +580,11 @@ export function configSchema(stage: Stage) {
                 .min(1, "needs at least one address: an alert nobody receives is a log line"),
             alertSlackChannel: z.string().optional(),
             adminPassword: password("Odoo master password"),
-            postgresPassword: password("PostgreSQL password"),
+            // A managed cluster generates Odoo's password itself.
+            postgresPassword: optionalUnless(
+                database === "container",
+                password("PostgreSQL password"),
+            ),
             smtpPassword: z.string().optional(),
             mailpitUiPassword: z.string().optional(),
             alertSlackUrl: z
@@ -470,6 +595,7 @@ export function configSchema(stage: Stage) {
         .transform((c) => ({
             ...c,
             odooImage: c.odooImage ?? `odoo:${c.odooVersion}`,
+            // Production alone sends mail and keeps off-site backups; its keys get defaults.
             smtpPort: production ? (c.smtpPort ?? d.smtpPort) : undefined,
             smtpSsl: production ? (c.smtpSsl ?? d.smtpSsl) : undefined,
             backupSchedule: production ? (c.backupSchedule ?? "15 2 * * *") : undefined,
@@ -593,6 +719,8 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
     }
     if (c.githubRepository !== undefined) {
         for (const key of CI_SECRETS) {
+            // On App Platform CI has no host to reach over SSH.
+            if (key === "ciSshPrivateKey" && c.runtime === "app-platform") continue;
             if (typeof c[key] !== "string" || (c[key] as string).length === 0) {
                 issue(
                     key,
@@ -634,13 +762,14 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
         );
     }
     if (stage === "production") {
+        const offSite = c.runtime !== "app-platform";
         for (const key of ["smtpHost", "smtpUser", "smtpFrom", "smtpPassword", "backupRegion"]) {
-            if (c[key] === undefined) {
+            if (c[key] === undefined && (offSite || key !== "backupRegion")) {
                 issue(key, "is required in production (real mail and off-site backups)");
             }
         }
         const rp = c.resticPassword;
-        if (typeof rp !== "string" || rp.length < 24) {
+        if (offSite && (typeof rp !== "string" || rp.length < 24)) {
             issue(
                 "resticPassword",
                 "must be set as a secret of at least 24 characters in production",
@@ -680,7 +809,144 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
             );
         }
     }
+    runtimeChecks(stage, c, issue);
     return problems;
+}
+
+/** Keys only the App Platform runtime reads. */
+export const APP_PLATFORM_KEYS = [
+    "appInstanceSize",
+    "appInstanceCount",
+    "attachmentStorage",
+    "appPushSecrets",
+] as const;
+
+/** Keys only a managed database reads. */
+export const MANAGED_DATABASE_KEYS = [
+    "databaseSize",
+    "databaseNodeCount",
+    "databaseVersion",
+    "allowDatabaseMajorUpgrade",
+] as const;
+
+/** Registries App Platform pulls from, by the host an image reference starts with. */
+export const APP_REGISTRY_HOSTS = ["registry.digitalocean.com", "ghcr.io", "docker.io"] as const;
+
+/** Rules of the runtime and database choice (App Platform, managed PostgreSQL). */
+function runtimeChecks(
+    stage: Stage,
+    c: Readonly<Record<string, unknown>>,
+    issue: (key: string, message: string) => void,
+): void {
+    const app = c.runtime === "app-platform";
+    const managed = c.database === "managed" || (app && c.database === undefined);
+    const production = stage === "production";
+    if (app && c.database === "container") {
+        issue(
+            "database",
+            "must be managed with runtime app-platform: App Platform instances have no disk " +
+                "that outlives a deploy, so PostgreSQL cannot run beside them",
+        );
+    }
+    if (!app) {
+        for (const key of APP_PLATFORM_KEYS) {
+            if (c[key] !== undefined) {
+                issue(
+                    key,
+                    "must not be set on the droplet runtime: it configures runtime app-platform",
+                );
+            }
+        }
+    }
+    if (!managed) {
+        for (const key of MANAGED_DATABASE_KEYS) {
+            if (c[key] !== undefined) {
+                issue(
+                    key,
+                    "must not be set with database container: it configures database managed",
+                );
+            }
+        }
+    }
+    if (
+        managed &&
+        production &&
+        typeof c.databaseNodeCount === "number" &&
+        c.databaseNodeCount < 2
+    ) {
+        issue(
+            "databaseNodeCount",
+            "must be at least 2 in production: a standby node takes over when the primary fails",
+        );
+    }
+    if (app && production && typeof c.appInstanceCount === "number" && c.appInstanceCount < 2) {
+        issue(
+            "appInstanceCount",
+            "must be at least 2 in production: one instance means every deploy and every crash is downtime",
+        );
+    }
+    if (app) {
+        const image = c.odooImage;
+        if (image === undefined) {
+            issue(
+                "odooImage",
+                "is required with runtime app-platform: the official image lacks the session store " +
+                    "and entrypoint App Platform needs; build examples/Dockerfile.app-platform",
+            );
+        } else if (typeof image === "string" && !appRegistryHost(image)) {
+            issue(
+                "odooImage",
+                `must come from a registry App Platform pulls from (${APP_REGISTRY_HOSTS.join(", ")})`,
+            );
+        }
+        if (c.attachmentStorage === "spaces" && !SPACES_REGIONS.includes(c.region as never)) {
+            issue(
+                "attachmentStorage",
+                `spaces needs a region with Spaces (${SPACES_REGIONS.join(", ")}); use database`,
+            );
+        }
+        if (stage === "staging" && c.prEnvironments !== undefined) {
+            issue(
+                "prEnvironments",
+                "must not be set with runtime app-platform: preview environments live on the " +
+                    "droplet runtime's dev host",
+            );
+        }
+        if (production) {
+            for (const key of [
+                "backupRegion",
+                "backupBucket",
+                "backupSchedule",
+                "resticPassword",
+            ]) {
+                if (c[key] !== undefined) {
+                    issue(
+                        key,
+                        "must not be set with runtime app-platform: there the managed cluster's daily " +
+                            "backups and point-in-time recovery keep the data (see the README)",
+                    );
+                }
+            }
+        }
+    }
+    if (stage === "staging" && managed && !app && c.prEnvironments !== undefined) {
+        issue(
+            "prEnvironments",
+            "must not be set with database managed: preview environments clone the template " +
+                "database in the dev host's database container",
+        );
+    }
+}
+
+/** The registry host of an image reference App Platform can pull, or undefined. */
+export function appRegistryHost(image: string): (typeof APP_REGISTRY_HOSTS)[number] | undefined {
+    const first = image.split("/")[0];
+    if (!image.includes("/") || !/[.:]/.test(first) || first === "localhost") {
+        return first === "localhost" ? undefined : "docker.io";
+    }
+    return (APP_REGISTRY_HOSTS as readonly string[]).includes(first)
+        ? (first as (typeof APP_REGISTRY_HOSTS)[number])
+        : undefined;
 }
 
 /** Raw config → typed input of this project's keys; unknown keys become problems. */
@@ -806,7 +1072,13 @@ export function parseConfig(
     }
     const problems: ConfigProblem[] = [];
     const input = collectInput(raw, problems);
-    const result = configSchema(stage).safeParse(input, { reportInput: true });
+    const runtime = runtimeOf(input);
+    const database =
+        input.database === "managed" ||
+        (runtime === "app-platform" && input.database !== "container")
+            ? "managed"
+            : "container";
+    const result = configSchema(stage, runtime, database).safeParse(input, { reportInput: true });
     problems.push(...crossChecks(stage, input));
     if (!result.success) problems.push(...zodProblems(result.error.issues, input));
     if (problems.length > 0) throw new ConfigError(stack, problems);
@@ -851,15 +1123,26 @@ export function requiredSecrets(
     raw: Readonly<Record<string, string>> = {},
 ): SecretKey[] {
     if (stage === "preview") return []; // a preview stack's secrets come from staging
+    const app = raw[`${PROJECT}:runtime`] === "app-platform";
+    const managed = app || raw[`${PROJECT}:database`] === "managed";
     const base: SecretKey[] =
         stage === "production"
-            ? ["adminPassword", "postgresPassword", "smtpPassword", "resticPassword"]
-            : ["adminPassword", "postgresPassword", "mailpitUiPassword"];
+            ? [
+                  "adminPassword",
+                  ...(managed ? [] : (["postgresPassword"] as const)),
+                  "smtpPassword",
+                  ...(app ? [] : ["resticPassword" as const]),
+              ]
+            : [
+                  "adminPassword",
+                  ...(managed ? [] : (["postgresPassword"] as const)),
+                  "mailpitUiPassword",
+              ];
     const wired = raw[`${PROJECT}:githubRepository`] !== undefined;
     const dispatch = raw[`${PROJECT}:githubDispatchUrl`] !== undefined;
     return [
         ...base,
-        ...(wired ? CI_SECRETS : []),
+        ...(wired ? CI_SECRETS.filter((k) => !app || k !== "ciSshPrivateKey") : []),
         ...(dispatch ? (["githubWebhookSecret"] as const) : []),
     ];
 }
