@@ -6,8 +6,13 @@ export interface BackupBucketArgs {
     readonly bucketName: string;
     /** Spaces region of the bucket. Must differ from `hostRegion`. */
     readonly region: string;
-    /** Region of the host whose data the bucket keeps: a backup there is lost with it. */
-    readonly hostRegion: string;
+    /**
+     * Region of the host whose data the bucket backs up: a backup there is lost with it. Absent
+     * for a bucket that holds live data next to its users (App Platform attachments).
+     */
+    readonly hostRegion?: string;
+    /** What the key is for, in its name. @default "restic" */
+    readonly keyPurpose?: string;
     /**
      * Days an overwritten or deleted object version is kept before it expires. restic's own
      * retention (7 daily / 4 weekly / 3 monthly) decides what is current; this bounds how long a
@@ -45,7 +50,7 @@ export class BackupBucket extends pulumi.ComponentResource {
 
     constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("odoo-platform:backup:BackupBucket", name, {}, opts);
-        if (args.region === args.hostRegion) {
+        if (args.hostRegion !== undefined && args.region === args.hostRegion) {
             throw new Error(
                 `${name}: backup region must differ from the host region (${args.hostRegion}); ` +
                     "set backupRegion to another Spaces region",
@@ -69,7 +74,7 @@ export class BackupBucket extends pulumi.ComponentResource {
         const key = new digitalocean.SpacesKey(
             `${name}-key`,
             {
-                name: `${args.bucketName}-restic`,
+                name: `${args.bucketName}-${args.keyPurpose ?? "restic"}`,
                 grants: [{ bucket: this.bucket.name, permission: "readwrite" }],
             },
             { parent: this, additionalSecretOutputs: ["secretKey"] },

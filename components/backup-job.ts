@@ -45,8 +45,12 @@ export interface BackupJobArgs {
     readonly database: string;
     /** Name of the PostgreSQL container. */
     readonly pgHost: pulumi.Input<string>;
-    readonly pgUser: string;
+    readonly pgUser: pulumi.Input<string>;
     readonly pgPassword: pulumi.Input<string>;
+    /** Port of the database. @default 5432 (the container); a managed cluster listens on 25060. */
+    readonly pgPort?: pulumi.Input<number>;
+    /** libpq sslmode: `require` for a managed cluster; unset, libpq's default. */
+    readonly pgSslMode?: "require";
     readonly pgImage: pulumi.Input<string>;
     /** Odoo image, for `odoo neutralize` during a non-production restore. */
     readonly odooImage: pulumi.Input<string>;
@@ -100,8 +104,10 @@ export class BackupJob extends pulumi.ComponentResource {
             `RESTIC_IMAGE=${BACKUP_IMAGES.restic}`,
             pulumi.interpolate`ODOO_IMAGE=${args.odooImage}`,
             pulumi.interpolate`PGHOST=${args.pgHost}`,
-            "PGPORT=5432",
-            `PGUSER=${args.pgUser}`,
+            pulumi.interpolate`PGPORT=${args.pgPort ?? 5432}`,
+            pulumi.interpolate`PGUSER=${args.pgUser}`,
+            // Only set for a managed cluster, so a container-database job stays as deployed.
+            ...(args.pgSslMode === undefined ? [] : [`PGSSLMODE=${args.pgSslMode}`]),
             pulumi.interpolate`PGPASSWORD=${args.pgPassword}`,
             `PGDATABASE=${args.database}`,
             `FILESTORE_ROOT=${FILESTORE_ROOT}`,

@@ -39,7 +39,7 @@ pg() {
   tool="$1"
   shift
   if [ "$TOOLS" = docker ]; then
-    docker run --rm -i --network "$NETWORK" -e PGHOST -e PGPORT -e PGUSER -e PGPASSWORD \\
+    docker run --rm -i --network "$NETWORK" -e PGHOST -e PGPORT -e PGUSER -e PGPASSWORD -e PGSSLMODE \\
       -v "$SPOOL:$SPOOL" "$PG_IMAGE" "$tool" "$@"
   else
     "$tool" "$@"
@@ -218,7 +218,7 @@ if [ "$stage" != production ]; then
   if [ -n "\${NEUTRALIZE_CMD:-}" ]; then
     sh -c "$NEUTRALIZE_CMD" neutralize "$new"
   elif [ "$TOOLS" = docker ]; then
-    docker run --rm --network "$NETWORK" -e HOST="$PGHOST" -e USER="$PGUSER" \\
+    docker run --rm --network "$NETWORK" -e HOST="$PGHOST" -e PORT="$PGPORT" -e USER="$PGUSER" -e PGSSLMODE \\
       -e PASSWORD="$PGPASSWORD" "$ODOO_IMAGE" odoo neutralize -d "$new"
   else
     die "set NEUTRALIZE_CMD (e.g. 'odoo neutralize -d') to neutralize outside the host"

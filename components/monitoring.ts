@@ -2,8 +2,8 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface MonitoringArgs {
-    /** Droplet id to watch. */
-    readonly dropletId: pulumi.Input<string>;
+    /** Droplet id to watch; absent on App Platform, whose own alerts watch the instances. */
+    readonly dropletId?: pulumi.Input<string>;
     /** Host name whose `/web/health` the uptime check probes, e.g. `erp.example.com`. */
     readonly healthHost: string;
     readonly emails: readonly string[];
@@ -41,7 +41,9 @@ export class Monitoring extends pulumi.ComponentResource {
         const limits = { cpu: 85, memory: 90, disk: 85, ...args.thresholds };
         const slacks = args.slack ? [{ channel: args.slack.channel, url: args.slack.url }] : [];
 
-        for (const metric of ["cpu", "memory", "disk"] as const) {
+        const dropletId = args.dropletId;
+        const metrics = dropletId === undefined ? [] : (["cpu", "memory", "disk"] as const);
+        for (const metric of metrics) {
             new digitalocean.MonitorAlert(
                 `${name}-${metric}`,
                 {
@@ -49,7 +51,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     compare: "GreaterThan",
                     value: limits[metric],
                     window: "10m",
-                    entities: [args.dropletId],
+                    entities: dropletId === undefined ? [] : [dropletId],
                     description: `odoo-platform ${name}: ${metric} above ${limits[metric]}%`,
                     alerts: { emails: [...args.emails], slacks },
                     enabled: true,

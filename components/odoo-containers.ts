@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupJob, BackupTarget } from "./backup-job";
 import { DATA_DIRS } from "./host-rendering";
+import { GRANT_SQL } from "./managed-database";
 import {
     MAILPIT_SMTP_PORT,
     ODOO_CONF_PATH,
@@ -54,6 +55,22 @@ export interface OdooContainersArgs {
     readonly backupTarget?: BackupTarget;
     /** Non-production: the base URL a refreshed copy gets. */
     readonly baseUrl?: string;
+    /**
+     * A managed PostgreSQL cluster instead of the database container (`database: managed`),
+     * reached over the VPC with TLS. Odoo connects directly: its cron threads and websocket
+     * LISTEN, which a transaction pool would break.
+     */
+    readonly managedDatabase?: {
+        readonly host: pulumi.Input<string>;
+        readonly port: pulumi.Input<number>;
+        readonly user: pulumi.Input<string>;
+        readonly password: pulumi.Input<string>;
+        /** The cluster's admin role, for the one-time grant (GRANT_SQL). Password secret. */
+        readonly admin: {
+            readonly user: pulumi.Input<string>;
+            readonly password: pulumi.Input<string>;
+        };
+    };
 }
 
 /**
@@ -64,7 +81,8 @@ export interface OdooContainersArgs {
 export class OdooContainers extends pulumi.ComponentResource {
     public readonly network: docker.Network;
     public readonly traefik: docker.Container;
-    public readonly postgres: docker.Container;
+    /** The database container; absent with a managed database. */
+    public readonly postgres?: docker.Container;
     public readonly odoo: docker.Container;
     public readonly mailpit?: docker.Container;
     public readonly backup: BackupJob;
@@ -126,36 +144,44 @@ export class OdooContainers extends pulumi.ComponentResource {
         );
 
         const pgName = `${name}-postgres`;
-        this.postgres = new docker.Container(
-            pgName,
-            {
-                name: pgName,
-                image: image("postgres", args.postgresImage).imageId,
-                envs: [
-                    `POSTGRES_USER=${DB_USER}`,
-                    "POSTGRES_DB=postgres",
-                    "PGDATA=/var/lib/postgresql/data/pgdata",
-                    pulumi.interpolate`POSTGRES_PASSWORD=${args.postgresPassword}`,
-                ],
-                mounts: [
-                    {
-                        type: "bind",
-                        source: DATA_DIRS.postgres,
-                        target: "/var/lib/postgresql/data",
+        const managed = args.managedDatabase;
+        const pg = managed ?? {
+            host: pgName,
+            port: 5432,
+            user: DB_USER,
+            password: args.postgresPassword,
+        };
+        if (managed === undefined)
+            this.postgres = new docker.Container(
+                pgName,
+                {
+                    name: pgName,
+                    image: image("postgres", args.postgresImage).imageId,
+                    envs: [
+                        `POSTGRES_USER=${DB_USER}`,
+                        "POSTGRES_DB=postgres",
+                        "PGDATA=/var/lib/postgresql/data/pgdata",
+                        pulumi.interpolate`POSTGRES_PASSWORD=${args.postgresPassword}`,
+                    ],
+                    mounts: [
+                        {
+                            type: "bind",
+                            source: DATA_DIRS.postgres,
+                            target: "/var/lib/postgresql/data",
+                        },
+                    ],
+                    networksAdvanced: networks,
+                    restart: "unless-stopped",
+                    // No published port: only containers on this network reach the database.
+                    healthcheck: {
+                        tests: ["CMD-SHELL", `pg_isready -U ${DB_USER} -d postgres`],
+                        interval: "10s",
                     },
-                ],
-                networksAdvanced: networks,
-                restart: "unless-stopped",
-                // No published port: only containers on this network reach the database.
-                healthcheck: {
-                    tests: ["CMD-SHELL", `pg_isready -U ${DB_USER} -d postgres`],
-                    interval: "10s",
+                    shmSize: 256,
+                    stopTimeout: 120,
                 },
-                shmSize: 256,
-                stopTimeout: 120,
-            },
-            child,
-        );
+                child,
+            );
 
         if (args.mailpitHost !== undefined) {
             if (args.mailpitUiPassword === undefined) {
@@ -188,6 +214,40 @@ export class OdooContainers extends pulumi.ComponentResource {
             );
         }
 
+        // A managed cluster: its admin role lets Odoo's role create tables, once, before Odoo
+        // starts (a one-shot container that Docker keeps as exited; rerunning it is harmless).
+        let grant: docker.Container | undefined;
+        if (managed !== undefined) {
+            grant = new docker.Container(
+                `${name}-db-grant`,
+                {
+                    name: `${name}-db-grant`,
+                    image: image("postgres", args.postgresImage).imageId,
+                    command: [
+                        "sh",
+                        "-c",
+                        'printf "%s" "$GRANT_SQL" | psql -X -q -v ON_ERROR_STOP=1 -v db="$PGDATABASE" -v role="$ODOO_ROLE"',
+                    ],
+                    envs: [
+                        pulumi.interpolate`PGHOST=${managed.host}`,
+                        pulumi.interpolate`PGPORT=${managed.port}`,
+                        pulumi.interpolate`PGUSER=${managed.admin.user}`,
+                        `PGDATABASE=${args.odoo.database}`,
+                        "PGSSLMODE=require",
+                        pulumi.interpolate`ODOO_ROLE=${managed.user}`,
+                        `GRANT_SQL=${GRANT_SQL}`,
+                        pulumi.interpolate`PGPASSWORD=${pulumi.secret(managed.admin.password)}`,
+                    ],
+                    networksAdvanced: networks,
+                    restart: "no",
+                    mustRun: false,
+                    attach: true,
+                    logs: true,
+                },
+                child,
+            );
+        }
+
         this.backup = new BackupJob(
             name,
             {
@@ -195,9 +255,11 @@ export class OdooContainers extends pulumi.ComponentResource {
                 network: netName,
                 stage: args.odoo.stage,
                 database: args.odoo.database,
-                pgHost: pgName,
-                pgUser: DB_USER,
-                pgPassword: args.postgresPassword,
+                pgHost: pg.host,
+                pgPort: pg.port,
+                pgUser: pg.user,
+                pgPassword: pg.password,
+                pgSslMode: managed ? "require" : undefined,
                 pgImage: args.postgresImage,
                 odooImage: args.odooImage,
                 target: production ? args.backupTarget : undefined,
@@ -211,7 +273,7 @@ export class OdooContainers extends pulumi.ComponentResource {
                 hostAddress: args.hostAddress,
                 upgradeTrigger: production ? args.odooImage : undefined,
             },
-            { parent: this, dependsOn: [this.postgres] },
+            { parent: this, dependsOn: this.postgres ? [this.postgres] : [] },
         );
 
         this.odooContainerName = `${name}-odoo`;
@@ -230,10 +292,19 @@ export class OdooContainers extends pulumi.ComponentResource {
                 name: this.odooContainerName,
                 image: image("odoo", args.odooImage).imageId,
                 command: odooFlags(settings),
-                envs: [
-                    ...odooEnv(settings, pgName, DB_USER),
-                    pulumi.interpolate`PASSWORD=${args.postgresPassword}`,
-                ],
+                envs: managed
+                    ? [
+                          pulumi.interpolate`HOST=${managed.host}`,
+                          pulumi.interpolate`PORT=${managed.port}`,
+                          pulumi.interpolate`USER=${managed.user}`,
+                          `ODOO_STAGE=${settings.stage}`,
+                          "PGSSLMODE=require",
+                          pulumi.interpolate`PASSWORD=${managed.password}`,
+                      ]
+                    : [
+                          ...odooEnv(settings, pgName, DB_USER),
+                          pulumi.interpolate`PASSWORD=${args.postgresPassword}`,
+                      ],
                 uploads: [{ file: ODOO_CONF_PATH, content: pulumi.secret(conf) }],
                 mounts: [{ type: "bind", source: DATA_DIRS.odoo, target: ODOO_DATA_DIR }],
                 labels: labelList(
@@ -258,7 +329,8 @@ export class OdooContainers extends pulumi.ComponentResource {
             {
                 ...child,
                 dependsOn: [
-                    this.postgres,
+                    ...(this.postgres ? [this.postgres] : []),
+                    ...(grant ? [grant] : []),
                     ...(this.mailpit ? [this.mailpit] : []),
                     ...(this.backup.preUpgradeBackup ? [this.backup.preUpgradeBackup] : []),
                 ],

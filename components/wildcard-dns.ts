@@ -16,8 +16,15 @@ export interface WildcardDnsArgs {
     readonly zoneId: pulumi.Input<string>;
     /** Apex domain of the zone, e.g. `example.com`. */
     readonly domain: string;
-    /** IPv4 address every record points at (the host's reserved IP). */
+    /** What every record points at: the host's reserved IP (A) or the app's hostname (CNAME). */
     readonly target: pulumi.Input<string>;
+    /** @default "A" */
+    readonly targetType?: "A" | "CNAME";
+    /**
+     * Create the zone-scoped token for Traefik's DNS-01 challenge (droplet runtime). App Platform
+     * issues its own certificates. @default true
+     */
+    readonly issueToken?: boolean;
     readonly records: readonly DnsRecordSpec[];
     /**
      * Set the zone's TLS settings (SSL Full (strict), HTTPS only, TLS 1.2+). Zone settings are
@@ -53,8 +60,8 @@ export class WildcardDns extends pulumi.ComponentResource {
     public readonly records: cloudflare.DnsRecord[];
     /** Fully qualified host names, in record order. */
     public readonly hostnames: string[];
-    /** The scoped API token's value. Secret. */
-    public readonly apiToken: pulumi.Output<string>;
+    /** The scoped API token's value (secret); absent without `issueToken`. */
+    public readonly apiToken?: pulumi.Output<string>;
 
     constructor(name: string, args: WildcardDnsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("odoo-platform:dns:WildcardDns", name, {}, opts);
@@ -71,7 +78,7 @@ export class WildcardDns extends pulumi.ComponentResource {
                     {
                         zoneId: args.zoneId,
                         name: this.hostnames[i],
-                        type: "A",
+                        type: args.targetType ?? "A",
                         content: args.target,
                         proxied: r.proxied,
                         // 1 is "automatic", the only TTL Cloudflare accepts on proxied records.
@@ -97,6 +104,10 @@ export class WildcardDns extends pulumi.ComponentResource {
             }
         }
 
+        if (args.issueToken === false) {
+            this.registerOutputs({ hostnames: this.hostnames });
+            return;
+        }
         const groups = TOKEN_PERMISSIONS.map((perm) =>
             cloudflare
                 .getApiTokenPermissionGroupsListOutput(

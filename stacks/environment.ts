@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BackupBucket } from "../components/backup-bucket";
+import { appMailpitSmtp } from "../components/app-spec";
 import { GithubWiring } from "../components/github-wiring";
+import { ManagedDatabase } from "../components/managed-database";
 import { Monitoring } from "../components/monitoring";
+import { OdooApp } from "../components/odoo-app";
 import { OdooContainers } from "../components/odoo-containers";
 import { OdooHost } from "../components/odoo-host";
 import { OdooSettings } from "../components/odoo-settings";
@@ -11,7 +14,8 @@ import { PlatformConfig } from "./config";
 /** Secret config values, as pulumi secrets from `config.requireSecret`. */
 export interface Secrets {
     readonly adminPassword: pulumi.Output<string>;
-    readonly postgresPassword: pulumi.Output<string>;
+    /** The database container's password; absent with a managed database. */
+    readonly postgresPassword?: pulumi.Output<string>;
     readonly smtpPassword?: pulumi.Output<string>;
     readonly mailpitUiPassword?: pulumi.Output<string>;
     readonly alertSlackUrl?: pulumi.Output<string>;
@@ -66,7 +70,7 @@ function githubWiring(
     secrets: Secrets,
     name: string,
     url: string,
-    hostIp: pulumi.Output<string>,
+    hostIp?: pulumi.Output<string>,
 ) {
     const production = cfg.stage === "production";
     const need = (key: keyof Secrets) => {
@@ -79,8 +83,8 @@ function githubWiring(
         REGION: cfg.region,
         STACK: cfg.stack,
         ODOO_URL: url,
-        HOST: hostIp,
     };
+    if (hostIp !== undefined) variables.HOST = hostIp;
     if (cfg.stateBackendUrl !== undefined) variables.PULUMI_BACKEND_URL = cfg.stateBackendUrl;
     if (cfg.odooImageRepository !== undefined) variables.IMAGE_REPOSITORY = cfg.odooImageRepository;
     return new GithubWiring(`${name}-github`, {
@@ -91,7 +95,13 @@ function githubWiring(
             PULUMI_CONFIG_PASSPHRASE: need("ciPulumiPassphrase"),
             STATE_ACCESS_KEY_ID: need("ciStateAccessKeyId"),
             STATE_SECRET_ACCESS_KEY: need("ciStateSecretAccessKey"),
-            [production ? "PROD_HOST_SSH_KEY" : "DEV_HOST_SSH_KEY"]: need("ciSshPrivateKey"),
+            // On App Platform there is no host to reach over SSH.
+            ...(hostIp === undefined
+                ? {}
+                : {
+                      [production ? "PROD_HOST_SSH_KEY" : "DEV_HOST_SSH_KEY"]:
+                          need("ciSshPrivateKey"),
+                  }),
         },
         variables,
         reviewers: production ? cfg.githubProductionReviewers : undefined,
@@ -107,10 +117,146 @@ export function defaultBucketName(domain: string): string {
     return `${domain.replace(/\./g, "-")}-odoo-backups`.slice(0, 63);
 }
 
-/** Builds one droplet environment: host, DNS, containers, monitoring, and backups if asked. */
-export function buildEnvironment(cfg: PlatformConfig, secrets: Secrets, plan: EnvironmentPlan) {
+/** What a stack builder gets back from either runtime. */
+export interface Environment {
+    readonly url: string;
+    readonly healthUrl: string;
+    readonly mailUrl?: string;
+    /** Droplet runtime: the host's reserved IP. */
+    readonly hostIp?: pulumi.Output<string>;
+    /** App Platform: the app's own `*.ondigitalocean.app` address, and its id for doctl. */
+    readonly appUrl?: pulumi.Output<string>;
+    readonly appId?: pulumi.Output<string>;
+    readonly backupBucket?: pulumi.Output<string>;
+    readonly backupEndpoint?: string;
+    readonly backupHealthUrl?: string;
+    /** Managed database: Odoo's connection URI over the public host (secret), for moves. */
+    readonly databaseUri?: pulumi.Output<string>;
+    /** Droplet runtime with the database container: what preview environments build on. */
+    readonly dev?: {
+        readonly network: pulumi.Output<string>;
+        readonly postgresContainer: pulumi.Output<string>;
+        readonly mailpitContainer?: pulumi.Output<string>;
+    };
+}
+
+/** Builds one environment on the configured runtime. */
+export function buildEnvironment(
+    cfg: PlatformConfig,
+    secrets: Secrets,
+    plan: EnvironmentPlan,
+): Environment {
+    return cfg.runtime === "app-platform"
+        ? buildAppEnvironment(cfg, secrets, plan)
+        : buildDropletEnvironment(cfg, secrets, plan);
+}
+
+/** Where alerts go on Slack, when the channel and its webhook (secret) are configured. */
+function slackTarget(cfg: PlatformConfig, secrets: Secrets) {
+    return cfg.alertSlackChannel !== undefined && secrets.alertSlackUrl !== undefined
+        ? { channel: cfg.alertSlackChannel, url: secrets.alertSlackUrl }
+        : undefined;
+}
+
+const tagsOf = (cfg: PlatformConfig) => ["odoo-platform", `odoo-${cfg.stage}`];
+
+/** Odoo's own connection to a managed database, as `pg_restore -d` takes it. Secret. */
+function databaseUri(db: ManagedDatabase, database: string): pulumi.Output<string> {
+    return pulumi.secret(
+        pulumi.interpolate`postgresql://${db.user.name}:${db.user.password}@${db.cluster.host}:${db.cluster.port}/${database}?sslmode=require`,
+    );
+}
+
+/** The managed PostgreSQL cluster of `database: managed`, on either runtime. */
+function managedDatabase(cfg: PlatformConfig, plan: EnvironmentPlan, vpcId?: pulumi.Input<string>) {
+    return new ManagedDatabase(`${plan.name}-db`, {
+        region: cfg.region,
+        version: cfg.databaseVersion,
+        size: cfg.databaseSize,
+        nodeCount: cfg.databaseNodeCount,
+        database: cfg.odooDatabase,
+        vpcId,
+        protect: cfg.stage === "production",
+        allowMajorUpgrade: cfg.allowDatabaseMajorUpgrade,
+        tags: tagsOf(cfg),
+    });
+}
+
+/**
+ * One App Platform environment: the managed database, the app (web, websocket, cron worker in
+ * production, upgrade job, Mailpit outside production), DNS-only CNAMEs to the app (App Platform
+ * terminates TLS with its own certificate), and the uptime check.
+ */
+function buildAppEnvironment(
+    cfg: PlatformConfig,
+    secrets: Secrets,
+    plan: EnvironmentPlan,
+): Environment {
     const production = cfg.stage === "production";
-    const tags = ["odoo-platform", `odoo-${cfg.stage}`];
+    const database = managedDatabase(cfg, plan);
+    const odooHost = `${plan.records[0].name}.${cfg.domain}`;
+    const mailpitHost = plan.mailpitRecord ? `${plan.mailpitRecord}.${cfg.domain}` : undefined;
+    const settings = odooSettings(cfg);
+    const app = new OdooApp(plan.name, {
+        region: cfg.region,
+        image: cfg.odooImage,
+        odoo: production ? settings : { ...settings, smtp: appMailpitSmtp() },
+        attachmentStorage: cfg.attachmentStorage,
+        instanceCount: cfg.appInstanceCount,
+        instanceSize: cfg.appInstanceSize,
+        odooHost,
+        mailpitHost,
+        database,
+        adminPassword: secrets.adminPassword,
+        smtpPassword: production ? secrets.smtpPassword : undefined,
+        mailpitUiPassword: production ? undefined : secrets.mailpitUiPassword,
+        pushSecrets: cfg.appPushSecrets,
+        protect: production,
+        tags: tagsOf(cfg),
+    });
+    // Only the app's own host names: the wildcard `*.dev` belongs to the droplet dev host.
+    const records = [
+        plan.records[0],
+        ...(plan.mailpitRecord ? [{ name: plan.mailpitRecord, proxied: false }] : []),
+    ].map((r) => ({ name: r.name, proxied: false }));
+    new WildcardDns(`${plan.name}-dns`, {
+        zoneId: cfg.cloudflareZoneId,
+        domain: cfg.domain,
+        target: app.app.defaultIngress.apply((u) => new URL(u).hostname),
+        targetType: "CNAME",
+        records,
+        manageZoneSettings: cfg.manageZoneSettings,
+        issueToken: false,
+    });
+    const monitoring = new Monitoring(`${plan.name}-mon`, {
+        healthHost: odooHost,
+        emails: cfg.alertEmails,
+        slack: slackTarget(cfg, secrets),
+    });
+    if (cfg.githubRepository !== undefined) {
+        githubWiring(cfg, secrets, plan.name, `https://${odooHost}`);
+    }
+    return {
+        url: `https://${odooHost}`,
+        healthUrl: monitoring.healthUrl,
+        mailUrl: mailpitHost ? `https://${mailpitHost}` : undefined,
+        appUrl: app.app.defaultIngress,
+        appId: app.app.id,
+        databaseUri: databaseUri(database, cfg.odooDatabase),
+    };
+}
+
+/** Builds one droplet environment: host, DNS, containers, monitoring, and backups if asked. */
+function buildDropletEnvironment(
+    cfg: PlatformConfig,
+    secrets: Secrets,
+    plan: EnvironmentPlan,
+): Environment {
+    const production = cfg.stage === "production";
+    const tags = tagsOf(cfg);
+    if (cfg.sshAllowedCidrs === undefined || cfg.sshPublicKey === undefined) {
+        throw new Error("the droplet runtime needs sshAllowedCidrs and sshPublicKey");
+    }
 
     const host = new OdooHost(plan.name, {
         region: cfg.region,
@@ -147,8 +293,21 @@ export function buildEnvironment(cfg: PlatformConfig, secrets: Secrets, plan: En
         });
     }
 
+    let managed: ManagedDatabase | undefined;
+    if (cfg.database === "managed") {
+        managed = managedDatabase(cfg, plan, host.vpc.id);
+        managed.trust([{ type: "droplet", value: host.dropletId }]);
+    }
+
     const odooHost = `${plan.records[0].name}.${cfg.domain}`;
     const mailpitHost = plan.mailpitRecord ? `${plan.mailpitRecord}.${cfg.domain}` : undefined;
+    if (dns.apiToken === undefined) throw new Error("the droplet runtime needs the DNS token");
+    const postgresPassword = managed
+        ? pulumi.secret(managed.user.password)
+        : secrets.postgresPassword;
+    if (postgresPassword === undefined) {
+        throw new Error("postgresPassword is required with the database container");
+    }
     const containers = new OdooContainers(plan.name, {
         provider: host.docker,
         odooImage: cfg.odooImage,
@@ -159,11 +318,18 @@ export function buildEnvironment(cfg: PlatformConfig, secrets: Secrets, plan: En
         acmeEmail: cfg.acmeEmail,
         dnsApiToken: dns.apiToken,
         adminPassword: secrets.adminPassword,
-        postgresPassword: secrets.postgresPassword,
+        postgresPassword,
         smtpPassword: production ? secrets.smtpPassword : undefined,
         mailpitUiPassword: production ? undefined : secrets.mailpitUiPassword,
         odooMemoryMb: cfg.odooContainerMemoryMb,
         hostAddress: host.ipAddress,
+        managedDatabase: managed && {
+            host: managed.cluster.privateHost,
+            port: managed.cluster.port,
+            user: managed.user.name,
+            password: pulumi.secret(managed.user.password),
+            admin: { user: managed.cluster.user, password: managed.cluster.password },
+        },
         backupTarget:
             backup && secrets.resticPassword
                 ? {
@@ -180,10 +346,7 @@ export function buildEnvironment(cfg: PlatformConfig, secrets: Secrets, plan: En
         dropletId: host.dropletId,
         healthHost: odooHost,
         emails: cfg.alertEmails,
-        slack:
-            cfg.alertSlackChannel !== undefined && secrets.alertSlackUrl !== undefined
-                ? { channel: cfg.alertSlackChannel, url: secrets.alertSlackUrl }
-                : undefined,
+        slack: slackTarget(cfg, secrets),
         backupHealthUrl: containers.backup.healthUrl,
     });
 
@@ -199,8 +362,11 @@ export function buildEnvironment(cfg: PlatformConfig, secrets: Secrets, plan: En
         backupBucket: backup?.bucketName,
         backupEndpoint: backup?.endpoint,
         backupHealthUrl: containers.backup.healthUrl,
-        network: containers.network.name,
-        postgresContainer: containers.postgres.name,
-        mailpitContainer: containers.mailpit?.name,
+        databaseUri: managed && databaseUri(managed, cfg.odooDatabase),
+        dev: containers.postgres && {
+            network: containers.network.name,
+            postgresContainer: containers.postgres.name,
+            mailpitContainer: containers.mailpit?.name,
+        },
     };
 }

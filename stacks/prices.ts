@@ -21,11 +21,25 @@ export const VOLUME_PER_GB = 0.1;
 export const SPACES_MONTHLY = 5;
 /** A reserved IP is free while assigned to a droplet. */
 export const RESERVED_IP_ASSIGNED = 0;
+/** Managed PostgreSQL and Valkey nodes; a standby node costs as much as the primary. */
 export const DATABASE_NODE_PRICES: Readonly<Record<string, number>> = {
     "db-s-1vcpu-1gb": 15,
     "db-s-1vcpu-2gb": 30,
     "db-s-2vcpu-4gb": 60,
     "db-s-4vcpu-8gb": 120,
+};
+/** App Platform container sizes, per instance and month; jobs bill by the second (not counted). */
+export const APP_INSTANCE_PRICES: Readonly<Record<string, number>> = {
+    "apps-s-1vcpu-1gb": 12,
+    "apps-s-1vcpu-2gb": 25,
+    "apps-s-2vcpu-4gb": 50,
+    "apps-d-1vcpu-2gb": 39,
+    "apps-d-1vcpu-4gb": 49,
+    "apps-d-2vcpu-4gb": 78,
+    "apps-d-2vcpu-8gb": 98,
+    "apps-d-4vcpu-8gb": 156,
+    "apps-d-4vcpu-16gb": 196,
+    "apps-d-8vcpu-32gb": 392,
 };
 
 /** Memory of a droplet size in MB, read from its slug (`s-2vcpu-4gb` → 4096). */

@@ -12,13 +12,18 @@ export function buildProduction(cfg: PlatformConfig, secrets: Secrets) {
         records: [{ name: "erp", proxied: true }],
         backups: true,
     });
-    return {
+    // Only what this runtime has: Pulumi warns about undefined outputs.
+    const outputs = {
         stage: cfg.stage,
         url: env.url,
         healthUrl: env.healthUrl,
         hostIp: env.hostIp,
+        appUrl: env.appUrl,
+        appId: env.appId,
+        databaseUri: env.databaseUri,
         backupBucket: env.backupBucket,
         backupEndpoint: env.backupEndpoint,
         backupHealthUrl: env.backupHealthUrl,
     };
+    return Object.fromEntries(Object.entries(outputs).filter(([, v]) => v !== undefined));
 }

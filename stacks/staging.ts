@@ -23,12 +23,24 @@ export function buildStaging(cfg: PlatformConfig, secrets: Secrets) {
         mailpitRecord: "mail.dev",
         backups: false,
     });
+    const common = {
+        stage: cfg.stage,
+        url: env.url,
+        healthUrl: env.healthUrl,
+        mailUrl: env.mailUrl,
+    };
+    if (env.dev === undefined || env.hostIp === undefined) {
+        // App Platform or a managed database: no dev host, so no preview environments.
+        return env.hostIp === undefined
+            ? { ...common, appUrl: env.appUrl, appId: env.appId, databaseUri: env.databaseUri }
+            : { ...common, hostIp: env.hostIp, databaseUri: env.databaseUri };
+    }
     const pr = cfg.prEnvironments ?? { max: 8, ttlDays: 14, memoryMb: 1536 };
     const dev = {
         address: env.hostIp,
-        network: env.network,
-        postgresContainer: env.postgresContainer,
-        mailpitContainer: env.mailpitContainer,
+        network: env.dev.network,
+        postgresContainer: env.dev.postgresContainer,
+        mailpitContainer: env.dev.mailpitContainer,
         templateDatabase: TEMPLATE_DATABASE,
         filestoreRoot: FILESTORE_ROOT,
         devDomain: `dev.${cfg.domain}`,
@@ -36,10 +48,7 @@ export function buildStaging(cfg: PlatformConfig, secrets: Secrets) {
         memoryMb: pr.memoryMb,
     };
     return {
-        stage: cfg.stage,
-        url: env.url,
-        healthUrl: env.healthUrl,
-        mailUrl: env.mailUrl,
+        ...common,
         hostIp: env.hostIp,
         devDomain: dev.devDomain,
         templateDatabase: TEMPLATE_DATABASE,

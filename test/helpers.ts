@@ -11,8 +11,9 @@ export const ROOT = path.resolve(__dirname, "..");
 export function exampleConfig(
     stack: "prod" | "staging",
     overrides: Record<string, string | undefined> = {},
+    file?: string,
 ): { config: Record<string, string>; secretKeys: string[] } {
-    const base = loadStackConfig(stack);
+    const base = loadStackConfig(stack, file);
     const config = { ...base.config };
     for (const [k, v] of Object.entries(overrides)) {
         const full = k.includes(":") ? k : `odoo-platform:${k}`;
@@ -25,9 +26,21 @@ export function exampleConfig(
 export async function runStack(
     stack: "prod" | "staging",
     overrides: Record<string, string | undefined> = {},
+    file?: string,
 ) {
-    const { config, secretKeys } = exampleConfig(stack, overrides);
+    const { config, secretKeys } = exampleConfig(stack, overrides, file);
     return runProgram({ stack, config, secretKeys });
+}
+
+/** The App Platform example of a stack (examples/Pulumi.<stack>.app-platform.yaml). */
+export const APP_EXAMPLE = (stack: "prod" | "staging") =>
+    path.join(ROOT, "examples", `Pulumi.${stack}.app-platform.yaml`);
+
+export function runAppStack(
+    stack: "prod" | "staging",
+    overrides: Record<string, string | undefined> = {},
+) {
+    return runStack(stack, overrides, APP_EXAMPLE(stack));
 }
 
 export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {

@@ -3,6 +3,7 @@
  * plan and DigitalOcean's monitoring and uptime checks cost nothing.
  */
 import {
+    APP_INSTANCE_PRICES,
     DATABASE_NODE_PRICES,
     DROPLET_PRICES,
     RESERVED_IP_ASSIGNED,
@@ -76,11 +77,35 @@ export function estimateCost(resources: readonly RecordedResource[]): CostEstima
                         `no list price for database size "${size}": add it to tools/cost.ts`,
                     );
                 }
+                const engine = i["engine"] === "valkey" ? "Valkey" : "PostgreSQL";
                 items.push({
                     resource: r.name,
-                    description: `managed PostgreSQL ${size} x${nodes}`,
+                    description: `managed ${engine} ${size} x${nodes}`,
                     monthlyUsd: price * nodes,
                 });
+                break;
+            }
+            case "digitalocean:index/app:App": {
+                const spec = (i["spec"] ?? {}) as Record<string, unknown>;
+                const running = [
+                    ...((spec["services"] ?? []) as Record<string, unknown>[]),
+                    ...((spec["workers"] ?? []) as Record<string, unknown>[]),
+                ];
+                for (const c of running) {
+                    const size = String(c["instanceSizeSlug"]);
+                    const count = Number(c["instanceCount"] ?? 1);
+                    const price = APP_INSTANCE_PRICES[size];
+                    if (price === undefined) {
+                        throw new Error(
+                            `no list price for App Platform size "${size}": add it to stacks/prices.ts`,
+                        );
+                    }
+                    items.push({
+                        resource: `${r.name}/${String(c["name"])}`,
+                        description: `App Platform ${String(c["name"])} ${size} x${count}`,
+                        monthlyUsd: price * count,
+                    });
+                }
                 break;
             }
             default:

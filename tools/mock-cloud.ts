@@ -128,12 +128,42 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
             };
         case "command:local:Command":
             return { stdout: "", stderr: "" };
+        case "digitalocean:index/databaseCluster:DatabaseCluster": {
+            const host = `${inputs["name"]}-do-user-0.db.ondigitalocean.com`;
+            const scheme = inputs["engine"] === "valkey" ? "rediss" : "postgresql";
+            return {
+                host,
+                privateHost: `private-${host}`,
+                port: 25060,
+                user: inputs["engine"] === "valkey" ? "default" : "doadmin",
+                password: "preview-cluster-password",
+                uri: `${scheme}://doadmin:preview-cluster-password@${host}:25060`,
+                privateUri: `${scheme}://doadmin:preview-cluster-password@private-${host}:25060`,
+                urn: `do:dbaas:${name}`,
+            };
+        }
+        case "digitalocean:index/databaseUser:DatabaseUser":
+            return { password: "preview-user-password", role: "normal" };
+        case "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool":
+            return {
+                host: `${name}-do-user-0.db.ondigitalocean.com`,
+                privateHost: `private-${name}-do-user-0.db.ondigitalocean.com`,
+                port: 25061,
+                password: "preview-user-password",
+            };
+        case "digitalocean:index/app:App":
+            return {
+                defaultIngress: `https://${name}-a1b2c.ondigitalocean.app`,
+                liveUrl: `https://${name}-a1b2c.ondigitalocean.app`,
+                urn: `do:app:${name}`,
+            };
         default:
             return {};
     }
 }
 
-function mockId(type: string, name: string): string {
+/** The id the offline mocks give a resource: what other resources see as its `id`. */
+export function mockId(type: string, name: string): string {
     // Droplet ids are numbers in DigitalOcean's API; the program converts them with Number().
     if (type === "digitalocean:index/droplet:Droplet") {
         return String(100000 + (parseInt(digest(name).slice(0, 6), 16) % 900000));
@@ -173,6 +203,11 @@ export interface RunOptions {
     readonly program?: () => unknown;
     readonly invokes?: Record<string, InvokeHandler>;
     readonly project?: string;
+    /**
+     * Outputs an already deployed resource has in the state, by resource name: what `preview`
+     * reads for a resource that exists (e.g. the version a database cluster runs).
+     */
+    readonly existingState?: Record<string, Record<string, unknown>>;
     /** Outputs of referenced stacks, by the name the program references them with. */
     readonly stackReferences?: Record<
         string,
@@ -215,7 +250,11 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
                 }
                 return {
                     id: mockId(args.type, args.name),
-                    state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs) },
+                    state: {
+                        ...args.inputs,
+                        ...computedState(args.type, args.name, args.inputs),
+                        ...opts.existingState?.[args.name],
+                    },
                 };
             },
             call(args: pulumi.runtime.MockCallArgs) {
@@ -311,11 +350,30 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runInPulumiStack } = require("@pulumi/pulumi/runtime/stack");
-    // The program's module may export its outputs, a promise of them, or a function returning them.
-    const outputs = (await runInPulumiStack(async () => {
-        const exported = program();
-        return typeof exported === "function" ? (exported as () => unknown)() : exported;
-    })) as Record<string, unknown>;
-    await settings.waitForRPCs();
-    return { stack: opts.stack, resources, outputs: outputs ?? {}, rawOutputs };
+    // An error thrown inside an apply (e.g. a refused database version) rejects nothing the
+    // program awaits; the CLI's language host fails the run on such an unhandled rejection, and so
+    // does this run.
+    let fail: (e: unknown) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => (fail = reject));
+    const onUnhandled = (e: unknown) => fail(e);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+        return await Promise.race([
+            failed,
+            (async () => {
+                // The program's module may export its outputs, a promise of them, or a function
+                // returning them.
+                const outputs = (await runInPulumiStack(async () => {
+                    const exported = program();
+                    return typeof exported === "function"
+                        ? (exported as () => unknown)()
+                        : exported;
+                })) as Record<string, unknown>;
+                await settings.waitForRPCs();
+                return { stack: opts.stack, resources, outputs: outputs ?? {}, rawOutputs };
+            })(),
+        ]);
+    } finally {
+        process.off("unhandledRejection", onUnhandled);
+    }
 }

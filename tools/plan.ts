@@ -56,6 +56,21 @@ export function keyInputs(type: string, i: Inputs): string {
             const mem = i["memory"] !== undefined ? ` memory=${i["memory"]}MB` : "";
             return `${i["image"]}${mem}${pick.length ? " " + pick.join(" ") : ""}`;
         }
+        case "digitalocean:index/databaseCluster:DatabaseCluster":
+            return `${i["engine"]} ${i["version"]} ${i["size"]} x${i["nodeCount"]} ${i["region"]}`;
+        case "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool":
+            return `${i["mode"]} pool of ${i["size"]}`;
+        case "digitalocean:index/databaseFirewall:DatabaseFirewall":
+            return `admits ${((i["rules"] ?? []) as Inputs[]).map((r) => r["type"]).join(", ")} only`;
+        case "digitalocean:index/app:App": {
+            const spec = (i["spec"] ?? {}) as Inputs;
+            const parts = (key: string) =>
+                ((spec[key] ?? []) as Inputs[]).map(
+                    (c) =>
+                        `${c["name"]}${c["kind"] ? `(${c["kind"]})` : `x${c["instanceCount"] ?? 1}`}`,
+                );
+            return `${spec["region"]} services ${parts("services").join(" ")}; workers ${parts("workers").join(" ") || "none"}; jobs ${parts("jobs").join(" ")}`;
+        }
         case "docker:index/remoteImage:RemoteImage":
             return String(i["name"]);
         case "pulumi:providers:docker":

@@ -1,0 +1,240 @@
+/**
+ * The App Platform runtime as pure functions: the Odoo processes (web, websocket, cron, upgrade
+ * job) as run commands of the image's `odoo-platform-entrypoint`, their environment, and the
+ * ingress. Same stage settings as the droplet runtime (`odooFlags`); no secret is ever part of a
+ * run command or a GENERAL env.
+ */
+import {
+    MAILPIT_SMTP_PORT,
+    ODOO_GEVENT_PORT,
+    ODOO_HTTP_PORT,
+    OdooSettings,
+    odooFlags,
+} from "./odoo-settings";
+
+/** The entrypoint script baked into the App Platform image (examples/app-platform/). */
+export const APP_ENTRYPOINT = "odoo-platform-entrypoint";
+
+/** Component names: also their host names on the app's private network. */
+export const APP_COMPONENTS = {
+    web: "web",
+    websocket: "websocket",
+    cron: "cron",
+    upgrade: "upgrade",
+    mailpit: "mailpit",
+    db: "db",
+} as const;
+
+export type AppRole = "web" | "websocket" | "cron" | "upgrade";
+
+export type AttachmentStorage = "database" | "spaces";
+
+/** Server-wide modules: Redis sessions always, S3 attachments when they live in Spaces. */
+export function serverWideModules(storage: AttachmentStorage): string[] {
+    return ["base", "web", "session_redis", ...(storage === "spaces" ? ["attachment_s3"] : [])];
+}
+
+/** Value of Odoo's `ir_attachment.location` system parameter for a storage choice. */
+export function attachmentLocation(storage: AttachmentStorage): "db" | "s3" {
+    return storage === "spaces" ? "s3" : "db";
+}
+
+/**
+ * Flags each role sets itself, and `--db-filter`: with `--database` alone Odoo serves exactly that
+ * database without listing the server's (`list_dbs` would connect to the `postgres` database,
+ * which the transaction pool does not serve), so the pin is the same and no request depends on
+ * a connection the pool cannot give.
+ */
+const DROP = new Set([
+    "--workers",
+    "--max-cron-threads",
+    "--http-port",
+    "--gevent-port",
+    "--db-filter",
+    "--config",
+]);
+
+/**
+ * The run command of one Odoo process. Every role starts from the droplet runtime's flags (stage,
+ * database, addons path, limits, mail) and differs only where its job does:
+ * - web: prefork workers, HTTP on 8069, no crons;
+ * - websocket: `odoo gevent` on 8072, where `/websocket` is routed, no crons;
+ * - cron: no HTTP, the stage's cron threads; the only process that runs crons;
+ * - upgrade: `--update=all --stop-after-init`, the PRE_DEPLOY job.
+ */
+export function appRunCommand(
+    role: AppRole,
+    s: OdooSettings,
+    storage: AttachmentStorage,
+): string[] {
+    const base = odooFlags(s)
+        .slice(1) // "odoo"
+        .filter((f) => !DROP.has(f.split("=")[0]));
+    const load = `--load=${serverWideModules(storage).join(",")}`;
+    const byRole: Record<AppRole, string[]> = {
+        web: [
+            `--workers=${s.workers}`,
+            "--max-cron-threads=0",
+            `--http-port=${ODOO_HTTP_PORT}`,
+            `--gevent-port=${ODOO_GEVENT_PORT}`,
+        ],
+        websocket: ["--workers=0", "--max-cron-threads=0", `--gevent-port=${ODOO_GEVENT_PORT}`],
+        cron: ["--workers=0", `--max-cron-threads=${s.maxCronThreads}`, "--no-http"],
+        upgrade: [
+            "--workers=0",
+            "--max-cron-threads=0",
+            "--no-http",
+            "--update=all",
+            "--stop-after-init",
+        ],
+    };
+    return [APP_ENTRYPOINT, role, ...base, load, ...byRole[role]];
+}
+
+/** A run command as App Platform stores it: one line; the arguments hold no blanks or quotes. */
+export function commandLine(argv: readonly string[]): string {
+    for (const a of argv) {
+        if (!/^[A-Za-z0-9_./:=,^$@+-]+$/.test(a)) {
+            throw new Error(
+                `run command argument ${JSON.stringify(a)} needs quoting; keep it plain`,
+            );
+        }
+    }
+    return argv.join(" ");
+}
+
+export interface AppEnv<V = string> {
+    readonly key: string;
+    readonly value: V;
+    readonly scope: "RUN_TIME";
+    readonly type: "GENERAL" | "SECRET";
+}
+
+export const general = (key: string, value: string): AppEnv => ({
+    key,
+    value,
+    scope: "RUN_TIME",
+    type: "GENERAL",
+});
+
+/**
+ * PostgreSQL connection of a process as libpq variables. The values are App Platform bindable
+ * variables of the attached cluster (`${db.PASSWORD}`), resolved when the container starts: the
+ * password never appears in the spec, so it cannot cause the encrypted-secret diff.
+ * `via` is the transaction pool's host and port for the web processes; the cron worker, the
+ * websocket and the upgrade job connect directly because they LISTEN or run long migrations.
+ */
+export function databaseEnv(database: string, via?: { host: string; port: number }): AppEnv[] {
+    const db = APP_COMPONENTS.db;
+    return [
+        general("PGHOST", via?.host ?? `\${${db}.HOSTNAME}`),
+        general("PGPORT", via ? String(via.port) : `\${${db}.PORT}`),
+        general("PGUSER", `\${${db}.USERNAME}`),
+        general("PGPASSWORD", `\${${db}.PASSWORD}`),
+        general("PGDATABASE", database),
+        general("PGSSLMODE", "require"),
+    ];
+}
+
+/**
+ * App-level environment, seen by every component (Mailpit included), so never a secret: the
+ * stage, where attachments live, the session store switch and, with Spaces, the bucket.
+ */
+export function appLevelEnv(
+    stage: string,
+    storage: AttachmentStorage,
+    bucket?: { endpoint: string; region: string; name: string },
+): AppEnv[] {
+    const envs = [
+        general("ODOO_STAGE", stage),
+        general("ODOO_ATTACHMENT_LOCATION", attachmentLocation(storage)),
+        general("ODOO_SESSION_REDIS", "1"),
+        general("ODOO_SESSION_REDIS_PREFIX", stage),
+    ];
+    if (storage === "spaces") {
+        if (bucket === undefined) throw new Error("attachmentStorage spaces needs a bucket");
+        envs.push(
+            general("AWS_HOST", bucket.endpoint),
+            general("AWS_REGION", bucket.region),
+            general("AWS_BUCKETNAME", bucket.name),
+        );
+    }
+    return envs;
+}
+
+/** App Platform region of a DigitalOcean datacenter: `fra1` → `fra`. */
+export function appRegion(region: string): string {
+    return region.replace(/\d+$/, "");
+}
+
+export interface ImageSource {
+    readonly registryType: "DOCR" | "GHCR" | "DOCKER_HUB";
+    readonly registry?: string;
+    readonly repository: string;
+    readonly tag?: string;
+    readonly digest?: string;
+}
+
+/** An image reference as App Platform's image source: registry type, registry, repository, tag or digest. */
+export function imageSource(ref: string): ImageSource {
+    const at = ref.indexOf("@");
+    const digest = at >= 0 ? ref.slice(at + 1) : undefined;
+    const name = at >= 0 ? ref.slice(0, at) : ref;
+    const colon = name.lastIndexOf(":");
+    const tagged = colon > name.lastIndexOf("/");
+    const tag = tagged ? name.slice(colon + 1) : undefined;
+    const path = (tagged ? name.slice(0, colon) : name).split("/");
+    const version = digest ? { digest } : { tag: tag ?? "latest" };
+    if (path[0] === "registry.digitalocean.com") {
+        // DOCR: the registry is implied by the account; the repository follows the registry name.
+        return { registryType: "DOCR", repository: path.slice(2).join("/"), ...version };
+    }
+    if (path[0] === "ghcr.io") {
+        return {
+            registryType: "GHCR",
+            registry: path[1],
+            repository: path.slice(2).join("/"),
+            ...version,
+        };
+    }
+    const hub = path[0] === "docker.io" ? path.slice(1) : path;
+    const [registry, repository] =
+        hub.length === 1 ? ["library", hub[0]] : [hub[0], hub.slice(1).join("/")];
+    return { registryType: "DOCKER_HUB", registry, repository, ...version };
+}
+
+/** Mail target of an App Platform stack outside production: the app's own Mailpit service. */
+export function appMailpitSmtp() {
+    return { host: APP_COMPONENTS.mailpit, port: MAILPIT_SMTP_PORT };
+}
+
+export interface IngressRule {
+    readonly component: { name: string; preservePathPrefix?: boolean };
+    readonly match: { authority?: { exact: string }; path: { prefix: string } };
+}
+
+/**
+ * Routes, most specific first: the Mailpit UI by host name (non-production), `/websocket` to the
+ * gevent service with its path kept (App Platform strips a matched prefix unless told not to),
+ * everything else to the web service.
+ */
+export function ingressRules(odooHost: string, mailpitHost?: string): IngressRule[] {
+    const rules: IngressRule[] = [];
+    if (mailpitHost !== undefined) {
+        rules.push({
+            component: { name: APP_COMPONENTS.mailpit },
+            match: { authority: { exact: mailpitHost }, path: { prefix: "/" } },
+        });
+    }
+    rules.push(
+        {
+            component: { name: APP_COMPONENTS.websocket, preservePathPrefix: true },
+            match: { authority: { exact: odooHost }, path: { prefix: "/websocket" } },
+        },
+        {
+            component: { name: APP_COMPONENTS.web, preservePathPrefix: true },
+            match: { authority: { exact: odooHost }, path: { prefix: "/" } },
+        },
+    );
+    return rules;
+}

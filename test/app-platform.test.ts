@@ -1,0 +1,814 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+    APP_ENTRYPOINT,
+    appRunCommand,
+    commandLine,
+    imageSource,
+    ingressRules,
+} from "../components/app-spec";
+import { GRANT_SQL, poolSize, versionProblem } from "../components/managed-database";
+import { odooSettings } from "../stacks/environment";
+import { parseConfig } from "../stacks/config";
+import { estimateCost } from "../tools/cost";
+import { ProgramRun, inputsOf, isSecret, mockId, runProgram } from "../tools/mock-cloud";
+import { PgServer, psql, startPostgres } from "../tools/pg";
+import {
+    APP_EXAMPLE,
+    ROOT,
+    checkWith,
+    exampleConfig,
+    holdsSecret,
+    one,
+    ofType,
+    runAppStack,
+    runStack,
+} from "./helpers";
+
+const T = {
+    app: "digitalocean:index/app:App",
+    cluster: "digitalocean:index/databaseCluster:DatabaseCluster",
+    db: "digitalocean:index/databaseDb:DatabaseDb",
+    user: "digitalocean:index/databaseUser:DatabaseUser",
+    pool: "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool",
+    dbFirewall: "digitalocean:index/databaseFirewall:DatabaseFirewall",
+    record: "cloudflare:index/dnsRecord:DnsRecord",
+    token: "cloudflare:index/apiToken:ApiToken",
+    container: "docker:index/container:Container",
+    droplet: "digitalocean:index/droplet:Droplet",
+    vpc: "digitalocean:index/vpc:Vpc",
+    alert: "digitalocean:index/monitorAlert:MonitorAlert",
+};
+
+type Raw = Record<string, unknown>;
+type Env = { key: string; value: unknown; type: string; scope: string };
+type Component = Raw & { name: string; envs?: Env[]; runCommand?: string };
+
+/** The app's spec as the provider receives it: secrets keep their wire signature. */
+function rawSpec(run: ProgramRun): Raw {
+    const app = ofType(run.resources, T.app);
+    assert.equal(app.length, 1);
+    return app[0].rawInputs["spec"] as Raw;
+}
+const components = (spec: Raw, list: string) => (spec[list] ?? []) as Component[];
+const byName = (spec: Raw, list: string, name: string) => {
+    const c = components(spec, list).find((x) => x.name === name);
+    assert.ok(c, `no ${list} component ${name}`);
+    return c;
+};
+const envOf = (c: Component, key: string) => c.envs?.find((e) => e.key === key);
+const plainConfig = (stack: "prod" | "staging") =>
+    parseConfig(stack, exampleConfig(stack, {}, APP_EXAMPLE(stack)).config);
+
+describe("App Platform runtime", function () {
+    this.timeout(120_000);
+    let prod: ProgramRun;
+    let staging: ProgramRun;
+    before(async () => {
+        prod = await runAppStack("prod");
+        staging = await runAppStack("staging");
+    });
+
+    it("runs exactly web, websocket, a cron worker and the PRE_DEPLOY upgrade in production", () => {
+        const spec = rawSpec(prod);
+        const shape = (list: string) =>
+            components(spec, list).map((c) => ({
+                name: c.name,
+                instanceCount: c["instanceCount"],
+                instanceSizeSlug: c["instanceSizeSlug"],
+                httpPort: c["httpPort"],
+                kind: c["kind"],
+            }));
+        assert.deepEqual(shape("services"), [
+            {
+                name: "web",
+                instanceCount: 2,
+                instanceSizeSlug: "apps-d-1vcpu-4gb",
+                httpPort: 8069,
+                kind: undefined,
+            },
+            {
+                name: "websocket",
+                instanceCount: 2,
+                instanceSizeSlug: "apps-s-1vcpu-1gb",
+                httpPort: 8072,
+                kind: undefined,
+            },
+        ]);
+        assert.deepEqual(shape("workers"), [
+            {
+                name: "cron",
+                instanceCount: 1,
+                instanceSizeSlug: "apps-d-1vcpu-4gb",
+                httpPort: undefined,
+                kind: undefined,
+            },
+        ]);
+        assert.deepEqual(shape("jobs"), [
+            {
+                name: "upgrade",
+                instanceCount: 1,
+                instanceSizeSlug: "apps-d-1vcpu-4gb",
+                httpPort: undefined,
+                kind: "PRE_DEPLOY",
+            },
+        ]);
+        assert.equal(spec["region"], "fra");
+        assert.equal(spec["name"], "odoo-prod");
+    });
+
+    it("gives each process the droplet runtime's stage flags and only its own role's differences", () => {
+        const cfg = plainConfig("prod");
+        const settings = odooSettings(cfg);
+        const spec = rawSpec(prod);
+        const commands: Record<string, string> = {
+            web: String(byName(spec, "services", "web").runCommand),
+            websocket: String(byName(spec, "services", "websocket").runCommand),
+            cron: String(byName(spec, "workers", "cron").runCommand),
+            upgrade: String(byName(spec, "jobs", "upgrade").runCommand),
+        };
+        for (const [role, line] of Object.entries(commands)) {
+            assert.equal(line, commandLine(appRunCommand(role as "web", settings, "spaces")), role);
+            const argv = line.split(" ");
+            assert.deepEqual(argv.slice(0, 2), [APP_ENTRYPOINT, role]);
+            for (const f of [
+                "--database=odoo",
+                "--no-database-list",
+                "--proxy-mode",
+                "--smtp=smtp.example.com",
+                "--smtp-ssl",
+                "--load=base,web,session_redis,attachment_s3",
+                `--addons-path=${cfg.odooAddonsPath.join(",")}`,
+            ]) {
+                assert.ok(argv.includes(f), `${role} lacks ${f}`);
+            }
+            // Listing the server's databases would go through the pool to `postgres`.
+            assert.ok(!argv.some((a) => a.startsWith("--db-filter")), role);
+            assert.ok(!argv.some((a) => a.startsWith("--config")), role);
+        }
+        const tail = (line: string) => line.split(" --load=")[1].split(" ").slice(1);
+        assert.deepEqual(tail(commands.web), [
+            "--workers=3",
+            "--max-cron-threads=0",
+            "--http-port=8069",
+            "--gevent-port=8072",
+        ]);
+        assert.deepEqual(tail(commands.websocket), [
+            "--workers=0",
+            "--max-cron-threads=0",
+            "--gevent-port=8072",
+        ]);
+        assert.deepEqual(tail(commands.cron), ["--workers=0", "--max-cron-threads=2", "--no-http"]);
+        assert.deepEqual(tail(commands.upgrade), [
+            "--workers=0",
+            "--max-cron-threads=0",
+            "--no-http",
+            "--update=all",
+            "--stop-after-init",
+        ]);
+    });
+
+    it("checks /web/health on each service's own port and routes /websocket to gevent with its path", () => {
+        const spec = rawSpec(prod);
+        const health = (name: string) => byName(spec, "services", name)["healthCheck"];
+        assert.deepEqual(health("web"), {
+            httpPath: "/web/health",
+            port: 8069,
+            initialDelaySeconds: 30,
+            periodSeconds: 10,
+            timeoutSeconds: 5,
+            failureThreshold: 6,
+        });
+        assert.equal((health("websocket") as Raw)["port"], 8072);
+        assert.equal((health("websocket") as Raw)["httpPath"], "/web/health");
+        assert.deepEqual(spec["ingress"], {
+            rules: [
+                {
+                    component: { name: "websocket", preservePathPrefix: true },
+                    match: {
+                        authority: { exact: "erp.example.com" },
+                        path: { prefix: "/websocket" },
+                    },
+                },
+                {
+                    component: { name: "web", preservePathPrefix: true },
+                    match: { authority: { exact: "erp.example.com" }, path: { prefix: "/" } },
+                },
+            ],
+        });
+        assert.deepEqual(spec["domainNames"], [{ name: "erp.example.com", type: "PRIMARY" }]);
+        // The deprecated fields are never used: ingress and domainNames replace them.
+        assert.equal(spec["domains"], undefined);
+        for (const s of components(spec, "services")) {
+            assert.equal(s["routes"], undefined, s.name);
+            assert.equal(s["cors"], undefined, s.name);
+        }
+        assert.deepEqual(
+            (spec["alerts"] as Raw[]).map((a) => a["rule"]),
+            ["DEPLOYMENT_FAILED", "DOMAIN_FAILED", "DEPLOYMENT_LIVE"],
+        );
+        assert.deepEqual(
+            (byName(spec, "services", "web")["alerts"] as Raw[]).map((a) => [
+                a["rule"],
+                a["operator"],
+                a["value"],
+            ]),
+            [
+                ["CPU_UTILIZATION", "GREATER_THAN", 85],
+                ["MEM_UTILIZATION", "GREATER_THAN", 90],
+                ["RESTART_COUNT", "GREATER_THAN", 3],
+            ],
+        );
+    });
+
+    it("puts every secret in a SECRET env that is secret on the wire, and none anywhere else", () => {
+        for (const run of [prod, staging]) {
+            const spec = rawSpec(run);
+            const secretKeys = new Set<string>();
+            for (const list of ["services", "workers", "jobs"]) {
+                for (const c of components(spec, list)) {
+                    for (const e of c.envs ?? []) {
+                        if (e.type === "SECRET") {
+                            assert.ok(isSecret(e.value), `${c.name} ${e.key} is not secret`);
+                            assert.equal(e.scope, "RUN_TIME");
+                            secretKeys.add(e.key);
+                        } else {
+                            assert.ok(!holdsSecret(e.value), `${c.name} ${e.key} holds a secret`);
+                        }
+                    }
+                    assert.ok(!holdsSecret(c.runCommand), `${c.name} run command holds a secret`);
+                }
+            }
+            for (const e of spec["envs"] as Env[]) {
+                assert.equal(e.type, "GENERAL", `app-level ${e.key} is seen by Mailpit too`);
+                assert.ok(!holdsSecret(e.value), e.key);
+            }
+            // The database password is a bindable variable, never a value.
+            for (const c of [
+                ...components(spec, "services"),
+                ...components(spec, "workers"),
+                ...components(spec, "jobs"),
+            ]) {
+                const pw = envOf(c, "PGPASSWORD");
+                if (c.name === "mailpit") assert.equal(pw, undefined);
+                else assert.deepEqual(pw?.value, "${db.PASSWORD}", c.name);
+            }
+            // Nothing secret appears in the spec in clear text, whatever its path.
+            const clear = JSON.stringify(inputsOf({ ...ofType(run.resources, T.app)[0] }));
+            assert.ok(
+                clear.includes("preview-placeholder-adminPassword"),
+                "sanity: secret is sent",
+            );
+            const visible = JSON.stringify(
+                (function strip(v: unknown): unknown {
+                    if (isSecret(v)) return "[secret]";
+                    if (Array.isArray(v)) return v.map(strip);
+                    if (typeof v === "object" && v !== null) {
+                        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x)]));
+                    }
+                    return v;
+                })(spec),
+            );
+            for (const needle of [
+                "preview-placeholder",
+                "preview-cluster-password",
+                "preview-secret-key",
+            ]) {
+                assert.ok(!visible.includes(needle), `${needle} visible in the spec`);
+            }
+            assert.ok(secretKeys.has("ODOO_ADMIN_PASSWD"));
+            assert.ok(secretKeys.has("ODOO_SESSION_REDIS_URL"));
+        }
+        const prodSpec = rawSpec(prod);
+        const web = byName(prodSpec, "services", "web");
+        assert.deepEqual(
+            (web.envs ?? []).filter((e) => e.type === "SECRET").map((e) => e.key),
+            [
+                "ODOO_ADMIN_PASSWD",
+                "ODOO_SESSION_REDIS_URL",
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+                "ODOO_SMTP_PASSWORD",
+            ],
+        );
+        const job = byName(prodSpec, "jobs", "upgrade");
+        assert.ok(envOf(job, "PGADMIN_PASSWORD") !== undefined, "the job grants the schema");
+        assert.equal(envOf(web, "PGADMIN_PASSWORD"), undefined, "only the job gets the admin role");
+    });
+
+    it("sends the web processes through the pool and the LISTENing ones straight to the cluster", () => {
+        const spec = rawSpec(prod);
+        const pg = (c: Component) =>
+            Object.fromEntries(
+                (c.envs ?? []).filter((e) => e.key.startsWith("PG")).map((e) => [e.key, e.value]),
+            );
+        const pool = one(prod.resources, T.pool, "prod-db-pool").inputs;
+        assert.equal(pool["mode"], "transaction");
+        assert.equal(pool["name"], "odoo", "clients pick a pool by dbname: it is the database's");
+        assert.equal(pool["dbName"], "odoo");
+        assert.equal(pool["size"], poolSize("db-s-2vcpu-4gb"));
+        assert.equal(pool["size"], 48);
+        assert.deepEqual(pg(byName(spec, "services", "web")), {
+            PGHOST: "prod-db-pool-do-user-0.db.ondigitalocean.com",
+            PGPORT: "25061",
+            PGUSER: "${db.USERNAME}",
+            PGPASSWORD: "${db.PASSWORD}",
+            PGDATABASE: "odoo",
+            PGSSLMODE: "require",
+        });
+        const direct = {
+            PGHOST: "${db.HOSTNAME}",
+            PGPORT: "${db.PORT}",
+            PGUSER: "${db.USERNAME}",
+            PGPASSWORD: "${db.PASSWORD}",
+            PGDATABASE: "odoo",
+            PGSSLMODE: "require",
+        };
+        assert.deepEqual(pg(byName(spec, "services", "websocket")), direct);
+        assert.deepEqual(pg(byName(spec, "workers", "cron")), direct);
+        const { PGADMIN_PASSWORD: _secret, ...job } = pg(byName(spec, "jobs", "upgrade"));
+        assert.deepEqual(job, { ...direct, PGADMIN_USER: "doadmin" });
+        assert.deepEqual(spec["databases"], [
+            {
+                name: "db",
+                engine: "PG",
+                production: true,
+                clusterName: "odoo-prod-db-pg",
+                dbName: "odoo",
+                dbUser: "odoo",
+            },
+        ]);
+    });
+
+    it("keeps the instances stateless: attachments in Spaces or the database, sessions in Valkey", async () => {
+        const spec = rawSpec(prod);
+        const appEnv = Object.fromEntries((spec["envs"] as Env[]).map((e) => [e.key, e.value]));
+        assert.deepEqual(appEnv, {
+            ODOO_STAGE: "production",
+            ODOO_ATTACHMENT_LOCATION: "s3",
+            ODOO_SESSION_REDIS: "1",
+            ODOO_SESSION_REDIS_PREFIX: "production",
+            AWS_HOST: "https://fra1.digitaloceanspaces.com",
+            AWS_REGION: "fra1",
+            AWS_BUCKETNAME: "odoo-prod-attachments",
+        });
+        const bucket = one(
+            prod.resources,
+            "digitalocean:index/spacesBucket:SpacesBucket",
+            "prod-attachments-bucket",
+        );
+        assert.equal(bucket.inputs["acl"], "private");
+        assert.deepEqual(bucket.inputs["versioning"], { enabled: true });
+        assert.equal(bucket.resource.protect, true);
+        const sessions = one(prod.resources, T.cluster, "prod-sessions").inputs;
+        assert.equal(sessions["engine"], "valkey");
+        assert.equal(sessions["size"], "db-s-1vcpu-1gb");
+        const stagingEnv = Object.fromEntries(
+            (rawSpec(staging)["envs"] as Env[]).map((e) => [e.key, e.value]),
+        );
+        assert.equal(
+            stagingEnv["ODOO_ATTACHMENT_LOCATION"],
+            "db",
+            "the default keeps them in the database",
+        );
+        assert.equal(stagingEnv["AWS_BUCKETNAME"], undefined);
+        assert.equal(
+            ofType(staging.resources, "digitalocean:index/spacesBucket:SpacesBucket").length,
+            0,
+        );
+        assert.match(
+            String(byName(rawSpec(staging), "services", "web").runCommand),
+            / --load=base,web,session_redis /,
+        );
+    });
+
+    it("leaves the components' envs as deployed unless appPushSecrets, so an unchanged up does not redeploy", async () => {
+        const app = ofType(prod.resources, T.app)[0];
+        assert.deepEqual(app.ignoreChanges, [
+            "spec.services[0].envs",
+            "spec.services[1].envs",
+            "spec.workers[0].envs",
+            "spec.jobs[0].envs",
+        ]);
+        const stagingApp = ofType(staging.resources, T.app)[0];
+        assert.deepEqual(stagingApp.ignoreChanges, [
+            "spec.services[0].envs",
+            "spec.services[1].envs",
+            "spec.services[2].envs",
+            "spec.jobs[0].envs",
+        ]);
+        const pushing = await runAppStack("prod", { appPushSecrets: "true" });
+        assert.deepEqual(ofType(pushing.resources, T.app)[0].ignoreChanges, []);
+    });
+
+    it("neutralizes staging: no cron worker, no cron threads, mail to the app's own Mailpit", () => {
+        const spec = rawSpec(staging);
+        assert.deepEqual(components(spec, "workers"), []);
+        assert.deepEqual(
+            components(spec, "services").map((c) => c.name),
+            ["web", "websocket", "mailpit"],
+        );
+        for (const c of [...components(spec, "services"), ...components(spec, "jobs")]) {
+            if (c.name === "mailpit") continue;
+            const argv = String(c.runCommand).split(" ");
+            assert.ok(argv.includes("--max-cron-threads=0"), c.name);
+            assert.ok(argv.includes("--smtp=mailpit"), c.name);
+            assert.ok(argv.includes("--smtp-port=1025"), c.name);
+            assert.ok(!argv.some((a) => a.startsWith("--smtp-user")), c.name);
+            assert.equal(envOf(c, "ODOO_SMTP_PASSWORD"), undefined, c.name);
+        }
+        const mailpit = byName(spec, "services", "mailpit");
+        assert.deepEqual(mailpit["internalPorts"], [1025]);
+        assert.equal(mailpit["httpPort"], 8025);
+        assert.deepEqual(
+            (mailpit.envs ?? []).filter((e) => e.type === "SECRET").map((e) => e.key),
+            ["MP_UI_AUTH"],
+            "Mailpit gets its own password and none of Odoo's",
+        );
+        assert.deepEqual((spec["ingress"] as Raw)["rules"], [
+            ...ingressRules("staging.example.com", "mail.dev.example.com"),
+        ]);
+        assert.deepEqual(spec["domainNames"], [
+            { name: "staging.example.com", type: "PRIMARY" },
+            { name: "mail.dev.example.com", type: "ALIAS" },
+        ]);
+        assert.equal((spec["envs"] as Env[]).find((e) => e.key === "ODOO_STAGE")?.value, "staging");
+    });
+
+    it("protects production's cluster, database and session store; keeps the version unless allowed", () => {
+        const cluster = one(prod.resources, T.cluster, "prod-db-cluster");
+        assert.deepEqual(
+            {
+                engine: cluster.inputs["engine"],
+                version: cluster.inputs["version"],
+                size: cluster.inputs["size"],
+                nodeCount: cluster.inputs["nodeCount"],
+                region: cluster.inputs["region"],
+            },
+            { engine: "pg", version: "16", size: "db-s-2vcpu-4gb", nodeCount: 2, region: "fra1" },
+        );
+        assert.equal(cluster.resource.protect, true);
+        assert.equal(cluster.resource.retainOnDelete, true);
+        assert.deepEqual(cluster.resource.ignoreChanges, ["version"]);
+        assert.equal(one(prod.resources, T.db, "prod-db-db").resource.protect, true);
+        assert.equal(one(prod.resources, T.cluster, "prod-sessions").resource.protect, true);
+        const stagingCluster = one(staging.resources, T.cluster, "staging-db-cluster");
+        assert.equal(stagingCluster.resource.protect, false);
+        assert.equal(stagingCluster.inputs["nodeCount"], 1);
+        assert.equal(one(prod.resources, T.user, "prod-db-user").inputs["name"], "odoo");
+    });
+
+    it("admits only the app to the PostgreSQL cluster and the session store", () => {
+        const appId = mockId(T.app, "prod-app");
+        for (const name of ["prod-db-firewall", "prod-sessions-firewall"]) {
+            assert.deepEqual(one(prod.resources, T.dbFirewall, name).inputs["rules"], [
+                { type: "app", value: appId },
+            ]);
+        }
+        assert.equal(ofType(prod.resources, T.dbFirewall).length, 2);
+    });
+
+    it("refuses a major-version change of a running cluster unless allowDatabaseMajorUpgrade", async () => {
+        const { config, secretKeys } = exampleConfig("prod", {}, APP_EXAMPLE("prod"));
+        const existingState = { "prod-db-cluster": { version: "15" } };
+        await assert.rejects(
+            runProgram({ stack: "prod", config, secretKeys, existingState }),
+            /databaseVersion is 16 but the managed cluster runs PostgreSQL 15\. .*nothing was changed.*allowDatabaseMajorUpgrade true/s,
+        );
+        const allowed = await runProgram({
+            stack: "prod",
+            config: { ...config, "odoo-platform:allowDatabaseMajorUpgrade": "true" },
+            secretKeys,
+            existingState,
+        });
+        assert.deepEqual(
+            one(allowed.resources, T.cluster, "prod-db-cluster").resource.ignoreChanges,
+            [],
+        );
+        assert.equal(versionProblem("16", "16", false), undefined);
+        assert.equal(versionProblem("16", undefined, false), undefined, "a new cluster");
+    });
+
+    it("points DNS-only CNAMEs at the app and issues no Traefik token", () => {
+        const records = ofType(prod.resources, T.record).map(inputsOf);
+        assert.deepEqual(
+            records.map((r) => [r["type"], r["name"], r["content"], r["proxied"]]),
+            [["CNAME", "erp.example.com", "prod-app-a1b2c.ondigitalocean.app", false]],
+        );
+        assert.equal(ofType(prod.resources, T.token).length, 0);
+        assert.equal(ofType(prod.resources, T.droplet).length, 0);
+        assert.equal(ofType(prod.resources, T.alert).length, 0, "no droplet to alert on");
+        assert.equal(prod.outputs["appUrl"], "https://prod-app-a1b2c.ondigitalocean.app");
+        assert.equal(prod.outputs["hostIp"], undefined);
+    });
+
+    it("prices App Platform components and managed clusters", () => {
+        const cost = estimateCost(prod.resources);
+        assert.deepEqual(
+            cost.items.map((i) => [i.description, i.monthlyUsd]),
+            [
+                ["managed Valkey db-s-1vcpu-1gb x1", 15],
+                ["managed PostgreSQL db-s-2vcpu-4gb x2", 120],
+                ["Spaces subscription (250 GiB, 1 TiB transfer)", 5],
+                ["App Platform web apps-d-1vcpu-4gb x2", 98],
+                ["App Platform websocket apps-s-1vcpu-1gb x2", 24],
+                ["App Platform cron apps-d-1vcpu-4gb x1", 49],
+            ],
+        );
+        assert.equal(cost.monthlyUsd, 311);
+    });
+
+    it("reads image references as App Platform image sources", () => {
+        assert.deepEqual(imageSource("ghcr.io/example/odoo@sha256:abc"), {
+            registryType: "GHCR",
+            registry: "example",
+            repository: "odoo",
+            digest: "sha256:abc",
+        });
+        assert.deepEqual(imageSource("registry.digitalocean.com/acme/odoo:18.0"), {
+            registryType: "DOCR",
+            repository: "odoo",
+            tag: "18.0",
+        });
+        assert.deepEqual(imageSource("odoo:18.0"), {
+            registryType: "DOCKER_HUB",
+            registry: "library",
+            repository: "odoo",
+            tag: "18.0",
+        });
+        assert.deepEqual(imageSource("docker.io/acme/odoo"), {
+            registryType: "DOCKER_HUB",
+            registry: "acme",
+            repository: "odoo",
+            tag: "latest",
+        });
+        assert.throws(() => commandLine(["odoo", "--x=a b"]), /needs quoting/);
+    });
+});
+
+describe("managed PostgreSQL on the droplet runtime", function () {
+    this.timeout(120_000);
+    let run: ProgramRun;
+    before(async () => {
+        run = await runStack("prod", { database: "managed", postgresPassword: undefined });
+    });
+
+    it("drops the database container and connects Odoo and the backups over the VPC with TLS", () => {
+        const names = ofType(run.resources, T.container).map((r) => r.name);
+        assert.ok(!names.includes("prod-postgres"), names.join(", "));
+        const odoo = one(run.resources, T.container, "prod-odoo");
+        const envs = (odoo.inputs["envs"] as string[]).filter((e) => !e.startsWith("PASSWORD="));
+        assert.deepEqual(envs, [
+            "HOST=private-odoo-prod-db-pg-do-user-0.db.ondigitalocean.com",
+            "PORT=25060",
+            "USER=odoo",
+            "ODOO_STAGE=production",
+            "PGSSLMODE=require",
+        ]);
+        assert.ok(holdsSecret(odoo.resource.rawInputs["envs"]), "PASSWORD env is not secret");
+        const scheduler = one(run.resources, T.container, "prod-backup").inputs;
+        const env = scheduler["envs"] as string[];
+        for (const e of [
+            "PGHOST=private-odoo-prod-db-pg-do-user-0.db.ondigitalocean.com",
+            "PGPORT=25060",
+            "PGUSER=odoo",
+            "PGSSLMODE=require",
+        ]) {
+            assert.ok(env.includes(e), e);
+        }
+    });
+
+    it("grants Odoo's role its database once, as the cluster's admin, before Odoo starts", () => {
+        const grant = one(run.resources, T.container, "prod-db-grant");
+        assert.deepEqual(grant.inputs["command"], [
+            "sh",
+            "-c",
+            'printf "%s" "$GRANT_SQL" | psql -X -q -v ON_ERROR_STOP=1 -v db="$PGDATABASE" -v role="$ODOO_ROLE"',
+        ]);
+        const envs = grant.inputs["envs"] as string[];
+        assert.deepEqual(envs.slice(0, 7), [
+            "PGHOST=private-odoo-prod-db-pg-do-user-0.db.ondigitalocean.com",
+            "PGPORT=25060",
+            "PGUSER=doadmin",
+            "PGDATABASE=odoo",
+            "PGSSLMODE=require",
+            "ODOO_ROLE=odoo",
+            `GRANT_SQL=${GRANT_SQL}`,
+        ]);
+        assert.ok(
+            holdsSecret(grant.resource.rawInputs["envs"]),
+            "the admin password is not secret",
+        );
+        assert.equal(grant.inputs["mustRun"], false);
+        assert.equal(grant.inputs["attach"], true, "up waits for the grant to finish");
+        const odoo = one(run.resources, T.container, "prod-odoo").resource;
+        assert.ok(odoo.dependencies.includes(grant.resource.urn), "Odoo starts after the grant");
+        // The App Platform image's entrypoint runs the very same statements.
+        const entrypoint = fs.readFileSync(
+            path.join(ROOT, "examples", "app-platform", APP_ENTRYPOINT),
+            "utf8",
+        );
+        assert.ok(entrypoint.includes(`<<'SQL'\n${GRANT_SQL}SQL\n`), "entrypoint SQL differs");
+    });
+
+    it("exports Odoo's connection URI for a move as a secret", () => {
+        assert.ok(isSecret(run.rawOutputs["databaseUri"]), "databaseUri is not a secret output");
+        assert.equal(
+            run.outputs["databaseUri"],
+            "postgresql://odoo:preview-user-password@odoo-prod-db-pg-do-user-0.db.ondigitalocean.com:25060/odoo?sslmode=require",
+        );
+    });
+
+    it("puts the cluster in the host's VPC and admits the droplet only", () => {
+        const vpc = ofType(run.resources, T.vpc)[0];
+        const droplet = ofType(run.resources, T.droplet)[0];
+        const id = (r: { type: string; name: string }) => mockId(r.type, r.name);
+        const cluster = one(run.resources, T.cluster, "prod-db-cluster");
+        assert.equal(cluster.inputs["privateNetworkUuid"], id(vpc));
+        assert.equal(cluster.resource.protect, true);
+        assert.deepEqual(one(run.resources, T.dbFirewall, "prod-db-firewall").inputs["rules"], [
+            { type: "droplet", value: id(droplet) },
+        ]);
+    });
+});
+
+describe("odoo-platform-entrypoint (the App Platform image's entrypoint)", function () {
+    this.timeout(60_000);
+    const script = path.join(ROOT, "examples", "app-platform", APP_ENTRYPOINT);
+    let dir: string;
+    let fakeOdoo: string;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "entrypoint-"));
+        // Stands in for odoo: records its arguments, the conf it was given, and its stdin.
+        fakeOdoo = path.join(dir, "odoo");
+        fs.writeFileSync(
+            fakeOdoo,
+            [
+                "#!/bin/sh",
+                'log="$FAKE_LOG"',
+                'printf "argv:%s\\n" "$*" >>"$log"',
+                'for a in "$@"; do case $a in --config=*) c=${a#--config=}; printf "mode:%s\\n" "$(stat -c %a "$c")" >>"$log"; sed "s/^/conf:/" "$c" >>"$log";; esac; done',
+                'if [ "$1" = shell ]; then sed "s/^/stdin:/" >>"$log"; fi',
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const run = (args: string[], env: Record<string, string>, log = path.join(dir, "log")) => {
+        fs.rmSync(log, { force: true });
+        const r = spawnSync("sh", [script, ...args], {
+            encoding: "utf8",
+            env: {
+                PATH: process.env.PATH ?? "",
+                ODOO_BIN: fakeOdoo,
+                ODOO_PLATFORM_CONF_DIR: path.join(dir, "conf"),
+                FAKE_LOG: log,
+                ...env,
+            },
+        });
+        const lines = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [];
+        return { status: r.status, stderr: r.stderr, lines };
+    };
+
+    it("passes shellcheck", () => {
+        const r = checkWith("shellcheck", ["-s", "sh"], fs.readFileSync(script, "utf8"), ".sh");
+        assert.equal(r.status, 0, r.output);
+    });
+
+    it("starts each role with a private odoo.conf holding the secrets and none on the command line", () => {
+        const secrets = {
+            ODOO_ADMIN_PASSWD: "a-long-master-password",
+            ODOO_SMTP_PASSWORD: "smtp-pw",
+        };
+        const web = run(["web", "--database=odoo", "--workers=3"], secrets);
+        assert.equal(web.status, 0, web.stderr);
+        const conf = path.join(dir, "conf", "odoo.conf");
+        assert.deepEqual(web.lines, [
+            `argv:--config=${conf} --database=odoo --workers=3`,
+            "mode:600",
+            "conf:[options]",
+            "conf:admin_passwd = a-long-master-password",
+            "conf:smtp_password = smtp-pw",
+        ]);
+        const ws = run(["websocket", "--gevent-port=8072"], secrets);
+        assert.equal(ws.lines[0], `argv:gevent --config=${conf} --gevent-port=8072`);
+        const cron = run(["cron", "--max-cron-threads=2", "--no-http"], secrets);
+        assert.equal(cron.lines[0], `argv:--config=${conf} --max-cron-threads=2 --no-http`);
+    });
+
+    it("refuses a missing or multi-line secret and an unknown role before starting Odoo", () => {
+        const missing = run(["web"], {});
+        assert.equal(missing.status, 64);
+        assert.match(missing.stderr, /ODOO_ADMIN_PASSWD is not set/);
+        assert.deepEqual(missing.lines, []);
+        const twoLines = run(["web"], { ODOO_ADMIN_PASSWD: "first\nlist_db = True" });
+        assert.equal(twoLines.status, 64);
+        assert.match(twoLines.stderr, /single line/);
+        assert.deepEqual(twoLines.lines, []);
+        const unknown = run(["serve"], { ODOO_ADMIN_PASSWD: "a-long-master-password" });
+        assert.equal(unknown.status, 64);
+        assert.match(unknown.stderr, /usage/);
+    });
+
+    it("upgrades, then stores attachments where ODOO_ATTACHMENT_LOCATION says", () => {
+        const env = { ODOO_ADMIN_PASSWD: "a-long-master-password", ODOO_ATTACHMENT_LOCATION: "s3" };
+        const r = run(
+            [
+                "upgrade",
+                "--database=odoo",
+                "--load=base,web,session_redis",
+                "--update=all",
+                "--stop-after-init",
+            ],
+            env,
+        );
+        assert.equal(r.status, 0, r.stderr);
+        const conf = path.join(dir, "conf", "odoo.conf");
+        const argv = r.lines.filter((l) => l.startsWith("argv:"));
+        assert.deepEqual(argv, [
+            `argv:--config=${conf} --database=odoo --load=base,web,session_redis --update=all --stop-after-init`,
+            `argv:shell --config=${conf} --database=odoo --load=base,web,session_redis`,
+        ]);
+        assert.deepEqual(
+            r.lines.filter((l) => l.startsWith("stdin:")),
+            [
+                "stdin:env['ir.config_parameter'].sudo().set_param('ir_attachment.location', 's3')",
+                "stdin:env['ir.attachment'].sudo().force_storage()",
+                "stdin:env.cr.commit()",
+            ],
+        );
+        const bad = run(["upgrade", "--update=all"], { ...env, ODOO_ATTACHMENT_LOCATION: "file" });
+        assert.equal(bad.status, 64);
+        assert.match(bad.stderr, /must be db or s3/);
+    });
+
+    describe("on a real PostgreSQL server", () => {
+        let pg: PgServer;
+        const db = "odoo_grant_test";
+        before(() => {
+            pg = startPostgres();
+            psql(
+                pg.env,
+                "postgres",
+                [
+                    `DROP DATABASE IF EXISTS ${db}`,
+                    "DROP ROLE IF EXISTS platform_admin",
+                    "DROP ROLE IF EXISTS platform_odoo",
+                    // As on a managed cluster: an admin role that is no superuser owns the database.
+                    "CREATE ROLE platform_admin LOGIN CREATEDB CREATEROLE",
+                    "CREATE ROLE platform_odoo LOGIN",
+                ].join(";\n") + ";",
+            );
+            psql({ ...pg.env, PGUSER: "platform_admin" }, "postgres", `CREATE DATABASE ${db}`);
+        });
+        after(() => {
+            psql(
+                pg.env,
+                "postgres",
+                `DROP DATABASE IF EXISTS ${db}; DROP ROLE IF EXISTS platform_admin; DROP ROLE IF EXISTS platform_odoo;`,
+            );
+            pg.stop();
+        });
+
+        it("lets Odoo's role create its tables only after the upgrade job's grant", () => {
+            const asOdoo = { ...pg.env, PGUSER: "platform_odoo" };
+            assert.throws(
+                () => psql(asOdoo, db, "CREATE TABLE res_partner (id serial)"),
+                /permission denied for schema public/,
+            );
+            const r = run(["upgrade", `--database=${db}`, "--update=all", "--stop-after-init"], {
+                ...(pg.env as Record<string, string>),
+                PGUSER: "platform_odoo",
+                PGDATABASE: db,
+                PGADMIN_USER: "platform_admin",
+                PGADMIN_PASSWORD: "unused-with-trust-auth",
+                ODOO_ADMIN_PASSWD: "a-long-master-password",
+            });
+            assert.equal(r.status, 0, r.stderr);
+            psql(asOdoo, db, "CREATE TABLE res_partner (id serial)");
+            assert.equal(
+                psql(
+                    pg.env,
+                    db,
+                    "SELECT tableowner FROM pg_tables WHERE tablename = 'res_partner'",
+                ),
+                "platform_odoo",
+            );
+            // Running it again (every deploy does) changes nothing and fails nothing.
+            const again = run(["upgrade", `--database=${db}`, "--update=all"], {
+                ...(pg.env as Record<string, string>),
+                PGUSER: "platform_odoo",
+                PGDATABASE: db,
+                PGADMIN_USER: "platform_admin",
+                PGADMIN_PASSWORD: "unused-with-trust-auth",
+                ODOO_ADMIN_PASSWD: "a-long-master-password",
+            });
+            assert.equal(again.status, 0, again.stderr);
+        });
+    });
+});
