@@ -37,14 +37,5 @@ export const exposureAdminPorts: ResourceValidationPolicy = {
                 }
             }
         }
-        if (args.type === T.databaseFirewall) {
-            for (const rule of (args.props.rules ?? []) as { type?: string; value?: string }[]) {
-                if (rule.type === "ip_addr" && WORLD.includes(rule.value ?? "")) {
-                    reportViolation(
-                        `database firewall admits ${rule.value}; admit only the app or the host.`,
-                    );
-                }
-            }
-        }
     },
 };

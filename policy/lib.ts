@@ -148,3 +148,57 @@ export function repositoryAddonsPath(): string[] | undefined {
 export function kind(type: string): string {
     return type.split(":").pop() ?? type;
 }
+
+/** The entrypoint of the App Platform image; its first argument is the process's role. */
+export const APP_ENTRYPOINT = "odoo-platform-entrypoint";
+
+interface AppComponentProps {
+    name?: string;
+    kind?: string;
+    runCommand?: string;
+    instanceCount?: number;
+    envs?: { key?: string; value?: string }[];
+}
+
+export interface AppProps {
+    spec?: {
+        envs?: { key?: string; value?: string }[];
+        services?: AppComponentProps[];
+        workers?: AppComponentProps[];
+        jobs?: AppComponentProps[];
+    };
+}
+
+/** Every component of an app with the list it sits in. */
+export function appComponents(props: AppProps) {
+    const spec = props.spec ?? {};
+    return [
+        ...(spec.services ?? []).map((c) => ({ list: "services" as const, ...c })),
+        ...(spec.workers ?? []).map((c) => ({ list: "workers" as const, ...c })),
+        ...(spec.jobs ?? []).map((c) => ({ list: "jobs" as const, ...c })),
+    ];
+}
+
+/**
+ * The Odoo processes of an App Platform app, read like containers: command `odoo <flags>` from
+ * the run command, envs the app's plus the component's, so container rules apply unchanged.
+ */
+export function appOdooProcesses(props: AppProps): (ContainerProps & { role: string })[] {
+    const appEnvs = (props.spec?.envs ?? []).map((e) => `${e.key}=${e.value}`);
+    return appComponents(props)
+        .map((c) => ({ c, argv: (c.runCommand ?? "").trim().split(/\s+/) }))
+        .filter(({ argv }) => argv[0] === APP_ENTRYPOINT)
+        .map(({ c, argv }) => ({
+            name: c.name,
+            role: argv[1] ?? "",
+            command: ["odoo", ...argv.slice(2)],
+            envs: [...appEnvs, ...(c.envs ?? []).map((e) => `${e.key}=${e.value}`)],
+        }));
+}
+
+/** Names of an app's Mailpit services (those configured with MP_ variables). */
+export function appMailpits(props: AppProps): string[] {
+    return appComponents(props)
+        .filter((c) => (c.envs ?? []).some((e) => (e.key ?? "").startsWith("MP_")))
+        .map((c) => c.name ?? "");
+}

@@ -1,7 +1,10 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import {
+    AppProps,
     ContainerProps,
     T,
+    appMailpits,
+    appOdooProcesses,
     env,
     flag,
     isMailpit,
@@ -35,21 +38,36 @@ export const neutralizationOdoo: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const containers = args.resources.filter((r) => r.type === T.container);
-        if (containers.length === 0) return;
+        const apps = args.resources.filter((r) => r.type === T.app);
+        const first = containers[0] ?? apps[0];
+        if (first === undefined) return;
         const stage = stageOf({
-            urn: containers[0].urn,
+            urn: first.urn,
             config: args.getConfig(),
             stackTags: args.stackTags,
         });
         if (stage === "production") return;
-        const mailpits = containers
-            .map((r) => r.props as ContainerProps)
-            .filter(isMailpit)
-            .map((c) => c.name);
-        for (const r of containers) {
-            const c = r.props as ContainerProps;
+        const mailpits = [
+            ...containers
+                .map((r) => r.props as ContainerProps)
+                .filter(isMailpit)
+                .map((c) => c.name),
+            ...apps.flatMap((r) => appMailpits(r.props as AppProps)),
+        ];
+        // Containers and the Odoo components of App Platform apps, read alike.
+        const processes = [
+            ...containers.map((r) => ({ r, c: r.props as ContainerProps, what: "Odoo container" })),
+            ...apps.flatMap((r) =>
+                appOdooProcesses(r.props as AppProps).map((c) => ({
+                    r,
+                    c,
+                    what: `Odoo ${c.role} component`,
+                })),
+            ),
+        ];
+        for (const { r, c, what } of processes) {
             if (!isOdoo(c)) continue;
-            const who = `Odoo container "${c.name ?? r.name}" on a ${stage} stack`;
+            const who = `${what} "${c.name ?? r.name}" on a ${stage} stack`;
             const cron = flag(c, "max-cron-threads");
             if (cron !== "0") {
                 reportViolation(

@@ -1,8 +1,12 @@
 import { Policies } from "@pulumi/policy";
+import { appPlatformProductionScale } from "./app-platform-production-scale";
+import { appPlatformStateOffDisk } from "./app-platform-state-off-disk";
+import { appPlatformUpgradeJob } from "./app-platform-upgrade-job";
 import { dataProtection } from "./data-protection";
 import { egressNoSmtp } from "./egress-no-smtp";
 import { exposureAdminPorts } from "./exposure-admin-ports";
 import { exposureBucketPrivate } from "./exposure-bucket-private";
+import { exposureDatabaseCluster } from "./exposure-database-cluster";
 import { exposureDatabaseManager } from "./exposure-database-manager";
 import { hygieneContainerLimits } from "./hygiene-container-limits";
 import { hygieneDropletMonitoring } from "./hygiene-droplet-monitoring";
@@ -23,6 +27,10 @@ export const policies: Policies = [
     exposureBucketPrivate,
     exposureDatabaseManager,
     isolationPreviewScope,
+    exposureDatabaseCluster,
+    appPlatformStateOffDisk,
+    appPlatformUpgradeJob,
+    appPlatformProductionScale,
     hygieneDropletMonitoring,
     hygieneTags,
     hygieneContainerLimits,

@@ -4,7 +4,7 @@ import * as path from "path";
 import { ProgramRun, RecordedResource, SECRET_SIG, SIG_KEY, UNKNOWN } from "../tools/mock-cloud";
 import { POLICY_DIR, PolicyPackProcess, Violation } from "../tools/policy-check";
 import { packConfig } from "../tools/preview";
-import { runStack } from "./helpers";
+import { runAppStack, runStack } from "./helpers";
 
 type Raw = Record<string, unknown>;
 
@@ -56,10 +56,16 @@ describe("policy pack over the Analyzer protocol", function () {
     let pack: PolicyPackProcess;
     let staging: ProgramRun;
     let prod: ProgramRun;
+    let appStaging: ProgramRun;
+    let appProd: ProgramRun;
+    let managedProd: ProgramRun;
     before(async () => {
         pack = await PolicyPackProcess.start();
         staging = await runStack("staging");
         prod = await runStack("prod");
+        appStaging = await runAppStack("staging");
+        appProd = await runAppStack("prod");
+        managedProd = await runStack("prod", { database: "managed", postgresPassword: undefined });
     });
     after(() => pack?.close());
 
@@ -104,6 +110,11 @@ describe("policy pack over the Analyzer protocol", function () {
     it("passes the example staging and prod stacks with no violation at all", async () => {
         assert.deepEqual(await analyze(staging), []);
         assert.deepEqual(await analyze(prod), []);
+    });
+
+    it("passes the App Platform examples with no violation at all", async () => {
+        assert.deepEqual(await analyze(appStaging), []);
+        assert.deepEqual(await analyze(appProd), []);
     });
 
     const cases: [string, () => ProgramRun, string, string, RegExp][] = [
@@ -368,6 +379,151 @@ describe("policy pack over the Analyzer protocol", function () {
             /"prod-odoo" has no memory limit/,
         ],
     ];
+    /** Changes one component of an app's spec on the wire. */
+    const component = (i: Raw, list: string, name: string) => {
+        const spec = i["spec"] as Raw;
+        const hit = (spec[list] as Raw[]).find((c) => c["name"] === name);
+        assert.ok(hit, `no ${list} component ${name}`);
+        return hit;
+    };
+    const appEnv = (i: Raw, key: string, value: string) => {
+        const envs = (i["spec"] as Raw)["envs"] as Raw[];
+        const e = envs.find((x) => x["key"] === key);
+        assert.ok(e, `no app env ${key}`);
+        e["value"] = value;
+    };
+    const withoutResource = (run: ProgramRun, name: string): ProgramRun => ({
+        ...run,
+        resources: run.resources.filter((r) => r.name !== name),
+    });
+    cases.push(
+        // neutralization-odoo on App Platform
+        [
+            "a staging App Platform web component running crons",
+            () =>
+                mutate(appStaging, "staging-app", (i) => {
+                    const web = component(i, "services", "web");
+                    web["runCommand"] = String(web["runCommand"]).replace(
+                        "--max-cron-threads=0",
+                        "--max-cron-threads=2",
+                    );
+                }),
+            "neutralization-odoo",
+            "mandatory",
+            /Odoo web component "web" on a staging stack runs crons \(--max-cron-threads=2\)/,
+        ],
+        [
+            "a staging App Platform job mailing a real server",
+            () =>
+                mutate(appStaging, "staging-app", (i) => {
+                    const job = component(i, "jobs", "upgrade");
+                    job["runCommand"] = String(job["runCommand"]).replace(
+                        "--smtp=mailpit",
+                        "--smtp=smtp.example.com",
+                    );
+                }),
+            "neutralization-odoo",
+            "mandatory",
+            /Odoo upgrade component "upgrade" .* sends mail to "smtp\.example\.com", not to this stack's Mailpit \(mailpit\)/,
+        ],
+        // app-platform-state-off-disk
+        [
+            "attachments on the instances' disk",
+            () => mutate(appProd, "prod-app", (i) => appEnv(i, "ODOO_ATTACHMENT_LOCATION", "file")),
+            "app-platform-state-off-disk",
+            "mandatory",
+            /Odoo web component "web" keeps attachments on its ephemeral disk \(ODOO_ATTACHMENT_LOCATION=file\)/,
+        ],
+        [
+            "sessions without the Redis store",
+            () =>
+                mutate(appProd, "prod-app", (i) => {
+                    const cron = component(i, "workers", "cron");
+                    cron["runCommand"] = String(cron["runCommand"]).replace(",session_redis", "");
+                }),
+            "app-platform-state-off-disk",
+            "mandatory",
+            /Odoo cron component "cron" keeps sessions on its disk/,
+        ],
+        [
+            "s3 attachments without attachment_s3 loaded",
+            () =>
+                mutate(appProd, "prod-app", (i) => {
+                    const web = component(i, "services", "web");
+                    web["runCommand"] = String(web["runCommand"]).replace(",attachment_s3", "");
+                }),
+            "app-platform-state-off-disk",
+            "mandatory",
+            /Odoo web component "web" stores attachments in s3 without attachment_s3/,
+        ],
+        // app-platform-upgrade-job
+        [
+            "an app without the upgrade job",
+            () =>
+                mutate(appProd, "prod-app", (i) => {
+                    (i["spec"] as Raw)["jobs"] = [];
+                }),
+            "app-platform-upgrade-job",
+            "mandatory",
+            /no PRE_DEPLOY job running the module upgrade/,
+        ],
+        [
+            "an upgrade that runs after the deploy",
+            () =>
+                mutate(appProd, "prod-app", (i) => {
+                    component(i, "jobs", "upgrade")["kind"] = "POST_DEPLOY";
+                }),
+            "app-platform-upgrade-job",
+            "mandatory",
+            /no PRE_DEPLOY job running the module upgrade/,
+        ],
+        // app-platform-production-scale
+        [
+            "one production web instance",
+            () =>
+                mutate(appProd, "prod-app", (i) => {
+                    component(i, "services", "web")["instanceCount"] = 1;
+                }),
+            "app-platform-production-scale",
+            "mandatory",
+            /web service "web" of app "prod-app" runs 1 instance; production needs at least 2/,
+        ],
+        // exposure-database-cluster
+        [
+            "a PostgreSQL cluster without its firewall",
+            () => withoutResource(appProd, "prod-db-firewall"),
+            "exposure-database-cluster",
+            "mandatory",
+            /database cluster "prod-db-cluster" has no DatabaseFirewall/,
+        ],
+        [
+            "a session store open to the world",
+            () =>
+                mutate(appProd, "prod-sessions-firewall", (i) => {
+                    i["rules"] = [{ type: "ip_addr", value: "0.0.0.0/0" }];
+                }),
+            "exposure-database-cluster",
+            "mandatory",
+            /firewall "prod-sessions-firewall" admits ip_addr 0\.0\.0\.0\/0 \(the whole internet\)/,
+        ],
+        [
+            "a PostgreSQL cluster admitting an address range",
+            () =>
+                mutate(appProd, "prod-db-firewall", (i) => {
+                    list(i, "rules").push({ type: "ip_addr", value: "198.51.100.0/24" });
+                }),
+            "exposure-database-cluster",
+            "mandatory",
+            /firewall "prod-db-firewall" admits ip_addr 198\.51\.100\.0\/24: admit the droplet or the app/,
+        ],
+        [
+            "a droplet-runtime managed cluster without its firewall",
+            () => withoutResource(managedProd, "prod-db-firewall"),
+            "exposure-database-cluster",
+            "mandatory",
+            /database cluster "prod-db-cluster" has no DatabaseFirewall/,
+        ],
+    );
     for (const [title, make, policy, level, message] of cases) {
         it(`${policy}: refuses ${title}`, async () => {
             await expectOnly(make(), policy, level, message);

@@ -55,7 +55,37 @@ describe("offline preview, end to end", function () {
             assert.ok(r.stdout.includes(piece), piece);
         }
         assert.match(r.stdout, /Estimated monthly cost: \$29\.00/);
-        assert.match(r.stdout, /Policy pack odoo-platform: 12 policies, no violations\./);
+        assert.match(r.stdout, /Policy pack odoo-platform: 16 policies, no violations\./);
+    });
+
+    it("previews the App Platform examples from examples/ with the README's command, clean", () => {
+        const cases: [string, string, number, string][] = [
+            ["prod", "examples/Pulumi.prod.app-platform.yaml", 24, "311.00"],
+            ["staging", "examples/Pulumi.staging.app-platform.yaml", 19, "79.00"],
+        ];
+        for (const [stack, file, count, usd] of cases) {
+            const r = npmPreview(["--stack", stack, "--config", file]);
+            assert.equal(r.status, 0, r.stderr);
+            assert.match(
+                r.stdout,
+                new RegExp(`^Offline plan of stack "${stack}": ${count} resources$`, "m"),
+            );
+            assert.ok(
+                r.stdout.includes(`+ digitalocean:App ${stack}-app  fra services web`),
+                r.stdout,
+            );
+            assert.ok(r.stdout.includes("jobs upgrade(PRE_DEPLOY)"));
+            assert.ok(
+                r.stdout.includes(
+                    `digitalocean:DatabaseFirewall ${stack}-db-firewall  admits app only`,
+                ),
+            );
+            assert.match(
+                r.stdout,
+                new RegExp(`Estimated monthly cost: \\$${usd.replace(".", "\\.")}`),
+            );
+            assert.match(r.stdout, /Policy pack odoo-platform: 16 policies, no violations\./);
+        }
     });
 
     it("`--json` gives stack, resources, cost and policy, with secrets masked", () => {
