@@ -85,7 +85,9 @@ export class WildcardDns extends pulumi.ComponentResource {
                         ttl: r.proxied ? 1 : 300,
                         comment: "managed by odoo-platform",
                     },
-                    child,
+                    // A record changing type (A for a droplet, CNAME for an app) is replaced;
+                    // Cloudflare holds one A/CNAME per name, so the old one goes first.
+                    { ...child, deleteBeforeReplace: true },
                 ),
         );
 

@@ -498,6 +498,8 @@ describe("App Platform runtime", function () {
             records.map((r) => [r["type"], r["name"], r["content"], r["proxied"]]),
             [["CNAME", "erp.example.com", "prod-app-a1b2c.ondigitalocean.app", false]],
         );
+        // Moving from the droplet turns the A record into a CNAME: the old one must go first.
+        assert.ok(ofType(prod.resources, T.record).every((r) => r.deleteBeforeReplace));
         assert.equal(ofType(prod.resources, T.token).length, 0);
         assert.equal(ofType(prod.resources, T.droplet).length, 0);
         assert.equal(ofType(prod.resources, T.alert).length, 0, "no droplet to alert on");
