@@ -17,7 +17,7 @@ const files = [
 ];
 const own = files.filter((f) => f.startsWith(WORKFLOWS));
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown> };
 type Job = { steps?: Step[]; permissions?: unknown; environment?: unknown; uses?: string };
 type Workflow = {
     on: unknown;
@@ -123,6 +123,15 @@ describe("GitHub workflows", function () {
     for (const file of own) {
         const name = path.basename(file);
         const wf = load(file);
+        it(`${name} never lets a pipe hide a failed command`, () => {
+            for (const j of Object.values(wf.jobs)) {
+                for (const s of j.steps ?? []) {
+                    // Runner's default bash has no pipefail: `cmd | tee` succeeds when cmd fails.
+                    if (!/\|\s*tee\b/.test(s.run ?? "")) continue;
+                    assert.match(s.run ?? "", /set -o pipefail/, s.name ?? s.run);
+                }
+            }
+        });
         it(`${name} pins every action to an exact version`, () => {
             for (const j of Object.values(wf.jobs)) {
                 for (const s of j.steps ?? []) {
@@ -284,5 +293,7 @@ describe("GitHub workflows", function () {
         const r = runs("ci.yml");
         assert.match(r, /sudo bash \.ci\/run/);
         assert.match(r, /for stack in staging prod pr-42/);
+        assert.match(r, /--config "examples\/Pulumi\.\$stack\.app-platform\.yaml"/);
+        assert.match(r, /set -o pipefail/, "tee must not hide a failed preview");
     });
 });
