@@ -29,9 +29,24 @@ export type AppRole = "web" | "websocket" | "cron" | "upgrade";
 
 export type AttachmentStorage = "database" | "spaces";
 
-/** Server-wide modules: Redis sessions always, S3 attachments when they live in Spaces. */
-export function serverWideModules(storage: AttachmentStorage): string[] {
-    return ["base", "web", "session_redis", ...(storage === "spaces" ? ["attachment_s3"] : [])];
+/** Odoo major version as configured (`odooVersion`), e.g. "18.0". */
+export type OdooVersion = string;
+
+const major = (v: OdooVersion) => Number(v.split(".")[0]);
+
+/**
+ * Server-wide modules: Odoo's own defaults (`base,web`; 19 adds `rpc`, which `--load` would
+ * otherwise drop, and with it XML-RPC and JSON-RPC), Redis sessions always, S3 attachments when
+ * they live in Spaces.
+ */
+export function serverWideModules(storage: AttachmentStorage, version: OdooVersion): string[] {
+    return [
+        "base",
+        ...(major(version) >= 19 ? ["rpc"] : []),
+        "web",
+        "session_redis",
+        ...(storage === "spaces" ? ["attachment_s3"] : []),
+    ];
 }
 
 /** Value of Odoo's `ir_attachment.location` system parameter for a storage choice. */
@@ -66,11 +81,12 @@ export function appRunCommand(
     role: AppRole,
     s: OdooSettings,
     storage: AttachmentStorage,
+    version: OdooVersion,
 ): string[] {
     const base = odooFlags(s)
         .slice(1) // "odoo"
         .filter((f) => !DROP.has(f.split("=")[0]));
-    const load = `--load=${serverWideModules(storage).join(",")}`;
+    const load = `--load=${serverWideModules(storage, version).join(",")}`;
     const byRole: Record<AppRole, string[]> = {
         web: [
             `--workers=${s.workers}`,
@@ -85,6 +101,9 @@ export function appRunCommand(
             "--max-cron-threads=0",
             "--no-http",
             "--update=all",
+            // The first deploy initializes the empty database: without demo data (17 and 18 load
+            // it unless told not to; 19 loads it only when asked and knows no such flag).
+            ...(major(version) < 19 ? ["--without-demo=all"] : []),
             "--stop-after-init",
         ],
     };

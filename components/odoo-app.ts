@@ -27,6 +27,8 @@ export interface OdooAppArgs {
     readonly image: string;
     /** Stage settings, the same as the droplet runtime's. */
     readonly odoo: OdooSettings;
+    /** Odoo major version, e.g. "18.0": server-wide modules and demo data depend on it. */
+    readonly odooVersion: string;
     readonly attachmentStorage: AttachmentStorage;
     /** Web instances (production: 2 or more) and their size. */
     readonly instanceCount: number;
@@ -146,7 +148,7 @@ export class OdooApp extends pulumi.ComponentResource {
             .apply(([host, port]) => databaseEnv(args.odoo.database, { host, port }));
         const direct = databaseEnv(args.odoo.database);
         const run = (role: Parameters<typeof appRunCommand>[0]) =>
-            commandLine(appRunCommand(role, args.odoo, args.attachmentStorage));
+            commandLine(appRunCommand(role, args.odoo, args.attachmentStorage, args.odooVersion));
         const healthCheck = (port: number) => ({
             httpPath: "/web/health",
             port,

@@ -891,7 +891,7 @@ function runtimeChecks(
             issue(
                 "odooImage",
                 "is required with runtime app-platform: the official image lacks the session store " +
-                    "and entrypoint App Platform needs; build examples/Dockerfile.app-platform",
+                    "and entrypoint App Platform needs; build examples/app-platform/Dockerfile",
             );
         } else if (typeof image === "string" && !appRegistryHost(image)) {
             issue(
@@ -899,7 +899,10 @@ function runtimeChecks(
                 `must come from a registry App Platform pulls from (${APP_REGISTRY_HOSTS.join(", ")})`,
             );
         }
-        if (c.attachmentStorage === "spaces" && !SPACES_REGIONS.includes(c.region as never)) {
+        if (
+            c.attachmentStorage === "spaces" &&
+            !(SPACES_REGIONS as readonly string[]).includes(String(c.region))
+        ) {
             issue(
                 "attachmentStorage",
                 `spaces needs a region with Spaces (${SPACES_REGIONS.join(", ")}); use database`,

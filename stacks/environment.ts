@@ -201,6 +201,7 @@ function buildAppEnvironment(
         region: cfg.region,
         image: cfg.odooImage,
         odoo: production ? settings : { ...settings, smtp: appMailpitSmtp() },
+        odooVersion: cfg.odooVersion,
         attachmentStorage: cfg.attachmentStorage,
         instanceCount: cfg.appInstanceCount,
         instanceSize: cfg.appInstanceSize,

@@ -27,7 +27,9 @@ const DEV_FIELDS: Record<keyof DevHost, "string" | "number"> = {
 export function devHostProblems(dev: unknown): string[] {
     if (typeof dev !== "object" || dev === null) {
         return [
-            "the staging stack exports no `dev` output: deploy staging (pulumi up -s staging) first",
+            "the staging stack exports no `dev` output: deploy staging (pulumi up -s staging) " +
+                "first; preview environments need staging on the droplet runtime with the " +
+                "database container",
         ];
     }
     const d = dev as Record<string, unknown>;

@@ -131,7 +131,11 @@ describe("App Platform runtime", function () {
             upgrade: String(byName(spec, "jobs", "upgrade").runCommand),
         };
         for (const [role, line] of Object.entries(commands)) {
-            assert.equal(line, commandLine(appRunCommand(role as "web", settings, "spaces")), role);
+            assert.equal(
+                line,
+                commandLine(appRunCommand(role as "web", settings, "spaces", "18.0")),
+                role,
+            );
             const argv = line.split(" ");
             assert.deepEqual(argv.slice(0, 2), [APP_ENTRYPOINT, role]);
             for (const f of [
@@ -167,8 +171,18 @@ describe("App Platform runtime", function () {
             "--max-cron-threads=0",
             "--no-http",
             "--update=all",
+            "--without-demo=all",
             "--stop-after-init",
         ]);
+    });
+
+    it("follows the Odoo version: 19 keeps its rpc module and has no --without-demo", () => {
+        const settings = odooSettings(plainConfig("prod"));
+        const v19 = appRunCommand("upgrade", settings, "database", "19.0");
+        assert.ok(v19.includes("--load=base,rpc,web,session_redis"), v19.join(" "));
+        assert.ok(!v19.some((a) => a.startsWith("--without-demo")));
+        const v17 = appRunCommand("web", settings, "database", "17.0");
+        assert.ok(v17.includes("--load=base,web,session_redis"), v17.join(" "));
     });
 
     it("checks /web/health on each service's own port and routes /websocket to gevent with its path", () => {
