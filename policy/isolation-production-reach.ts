@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { ContainerProps, T, env, isOdoo, stageOf, stageSchema } from "./lib";
+import { AppProps, ContainerProps, T, env, isOdoo, stageOf, stageSchema } from "./lib";
 
 interface ReachConfig {
     stage?: string;
@@ -12,12 +12,17 @@ interface ReachConfig {
 const isProductionName = (host: string, extra: readonly string[]) =>
     extra.includes(host) || /^erp\./.test(host);
 
+/** Production's managed cluster and attachment bucket, by this platform's names. */
+const PRODUCTION_CLUSTER = /(^|[.-])odoo-prod-db-pg([.-]|$)/;
+const PRODUCTION_ATTACHMENTS = "odoo-prod-attachments";
+
 /** A staging or preview stack never points at anything of production's. */
 export const isolationProductionReach: StackValidationPolicy = {
     name: "isolation-production-reach",
     description:
-        "A staging or preview stack must not use the production database host, a production bucket, a " +
-        "production host name, or the production GitHub environment.",
+        "A staging or preview stack must not use the production database host or cluster, a " +
+        "production bucket, a production host name, or the production GitHub environment " +
+        "(containers and App Platform apps alike).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -43,7 +48,10 @@ export const isolationProductionReach: StackValidationPolicy = {
             if (r.type === T.container) {
                 const c = r.props as ContainerProps;
                 const dbHost = env(c, "HOST");
-                if (isOdoo(c) && dbHost !== undefined && dbHosts.includes(dbHost)) {
+                const production =
+                    dbHost !== undefined &&
+                    (dbHosts.includes(dbHost) || PRODUCTION_CLUSTER.test(dbHost));
+                if (isOdoo(c) && production) {
                     reportViolation(`Odoo uses the production database host "${dbHost}".`, r.urn);
                 }
                 for (const l of c.labels ?? []) {
@@ -55,6 +63,40 @@ export const isolationProductionReach: StackValidationPolicy = {
                             );
                         }
                     }
+                }
+            }
+            if (r.type === T.app) {
+                const spec = (r.props as AppProps & { spec?: Record<string, unknown> }).spec ?? {};
+                const dbs = (spec["databases"] ?? []) as { clusterName?: string }[];
+                for (const d of dbs) {
+                    const name = String(d.clusterName ?? "");
+                    if (PRODUCTION_CLUSTER.test(name) || dbHosts.includes(name)) {
+                        reportViolation(
+                            `app "${r.name}" attaches production's cluster ${name}.`,
+                            r.urn,
+                        );
+                    }
+                }
+                const domains = (spec["domainNames"] ?? []) as { name?: string }[];
+                for (const d of domains) {
+                    if (isProductionName(String(d.name), hosts)) {
+                        reportViolation(
+                            `app "${r.name}" answers for production host ${String(d.name)}.`,
+                            r.urn,
+                        );
+                    }
+                }
+                const bucket = ((spec["envs"] ?? []) as { key?: string; value?: string }[]).find(
+                    (e) => e.key === "AWS_BUCKETNAME",
+                )?.value;
+                if (
+                    bucket !== undefined &&
+                    (bucket === PRODUCTION_ATTACHMENTS || buckets.includes(bucket))
+                ) {
+                    reportViolation(
+                        `app "${r.name}" stores attachments in production's bucket ${bucket}.`,
+                        r.urn,
+                    );
                 }
             }
             if (r.type === T.dnsRecord && isProductionName(String(r.props.name), hosts)) {

@@ -59,6 +59,7 @@ describe("policy pack over the Analyzer protocol", function () {
     let appStaging: ProgramRun;
     let appProd: ProgramRun;
     let managedProd: ProgramRun;
+    let managedStaging: ProgramRun;
     before(async () => {
         pack = await PolicyPackProcess.start();
         staging = await runStack("staging");
@@ -66,6 +67,10 @@ describe("policy pack over the Analyzer protocol", function () {
         appStaging = await runAppStack("staging");
         appProd = await runAppStack("prod");
         managedProd = await runStack("prod", { database: "managed", postgresPassword: undefined });
+        managedStaging = await runStack("staging", {
+            database: "managed",
+            postgresPassword: undefined,
+        });
     });
     after(() => pack?.close());
 
@@ -115,6 +120,8 @@ describe("policy pack over the Analyzer protocol", function () {
     it("passes the App Platform examples with no violation at all", async () => {
         assert.deepEqual(await analyze(appStaging), []);
         assert.deepEqual(await analyze(appProd), []);
+        assert.deepEqual(await analyze(managedStaging), [], "droplet with a managed database");
+        assert.deepEqual(await analyze(managedProd), [], "droplet with a managed database");
     });
 
     const cases: [string, () => ProgramRun, string, string, RegExp][] = [
@@ -425,6 +432,57 @@ describe("policy pack over the Analyzer protocol", function () {
             "neutralization-odoo",
             "mandatory",
             /Odoo upgrade component "upgrade" .* sends mail to "smtp\.example\.com", not to this stack's Mailpit \(mailpit\)/,
+        ],
+        // isolation-production-reach on App Platform
+        [
+            "a staging app attached to production's cluster",
+            () =>
+                mutate(appStaging, "staging-app", (i) => {
+                    ((i["spec"] as Raw)["databases"] as Raw[])[0]["clusterName"] =
+                        "odoo-prod-db-pg";
+                }),
+            "isolation-production-reach",
+            "mandatory",
+            /app "staging-app" attaches production's cluster odoo-prod-db-pg/,
+        ],
+        [
+            "a staging app answering for the production host",
+            () =>
+                mutate(appStaging, "staging-app", (i) => {
+                    ((i["spec"] as Raw)["domainNames"] as Raw[])[0]["name"] = "erp.example.com";
+                }),
+            "isolation-production-reach",
+            "mandatory",
+            /app "staging-app" answers for production host erp\.example\.com/,
+        ],
+        [
+            "a staging app writing attachments into production's bucket",
+            () =>
+                mutate(appStaging, "staging-app", (i) => {
+                    ((i["spec"] as Raw)["envs"] as Raw[]).push({
+                        key: "AWS_BUCKETNAME",
+                        value: "odoo-prod-attachments",
+                        scope: "RUN_TIME",
+                        type: "GENERAL",
+                    });
+                }),
+            "isolation-production-reach",
+            "mandatory",
+            /app "staging-app" stores attachments in production's bucket odoo-prod-attachments/,
+        ],
+        [
+            "a staging droplet's Odoo on production's managed cluster",
+            () =>
+                mutate(managedStaging, "staging-odoo", (i) => {
+                    i["envs"] = list(i, "envs").map((e) =>
+                        typeof e === "string" && e.startsWith("HOST=")
+                            ? "HOST=private-odoo-prod-db-pg-do-user-0.db.ondigitalocean.com"
+                            : e,
+                    );
+                }),
+            "isolation-production-reach",
+            "mandatory",
+            /Odoo uses the production database host "private-odoo-prod-db-pg/,
         ],
         // app-platform-state-off-disk
         [
