@@ -1,5 +1,14 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { ContainerProps, T, flag, isOdoo, uploadedConf } from "./lib";
+import {
+    AppProps,
+    ContainerProps,
+    T,
+    appOdooProcesses,
+    env,
+    flag,
+    isOdoo,
+    uploadedConf,
+} from "./lib";
 
 /**
  * Odoo's database manager (/web/database) can drop or download every database: it is hidden
@@ -9,9 +18,27 @@ export const exposureDatabaseManager: ResourceValidationPolicy = {
     name: "exposure-database-manager",
     description:
         "Every Odoo must run with --no-database-list (list_db = False) and an admin_passwd of at least " +
-        "16 characters in its odoo.conf (config: pulumi config set --secret adminPassword ...).",
+        "16 characters in its odoo.conf, on App Platform ODOO_ADMIN_PASSWD (config: pulumi config " +
+        "set --secret adminPassword ...).",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
+        if (args.type === T.app) {
+            // App Platform: the entrypoint writes ODOO_ADMIN_PASSWD into the process's odoo.conf.
+            for (const c of appOdooProcesses(args.props as AppProps)) {
+                const who = `Odoo ${c.role} component "${c.name}"`;
+                if (flag(c, "no-database-list") === undefined) {
+                    reportViolation(`${who} lists its databases: add --no-database-list.`);
+                }
+                const pw = env(c, "ODOO_ADMIN_PASSWD");
+                if (pw === undefined || pw.length < 16 || pw === "admin") {
+                    reportViolation(
+                        `${who} has no strong ODOO_ADMIN_PASSWD; set adminPassword as a secret of ` +
+                            "at least 16 characters.",
+                    );
+                }
+            }
+            return;
+        }
         if (args.type !== T.container) return;
         const c = args.props as ContainerProps;
         if (!isOdoo(c)) return;

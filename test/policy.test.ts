@@ -484,6 +484,49 @@ describe("policy pack over the Analyzer protocol", function () {
             "mandatory",
             /Odoo uses the production database host "private-odoo-prod-db-pg/,
         ],
+        // exposure-database-manager on App Platform
+        [
+            "an App Platform web component listing its databases",
+            () =>
+                mutate(appProd, "prod-app", (i) => {
+                    const web = component(i, "services", "web");
+                    web["runCommand"] = String(web["runCommand"]).replace(
+                        " --no-database-list",
+                        "",
+                    );
+                }),
+            "exposure-database-manager",
+            "mandatory",
+            /Odoo web component "web" lists its databases/,
+        ],
+        [
+            "an App Platform job without the master password",
+            () =>
+                mutate(appProd, "prod-app", (i) => {
+                    const job = component(i, "jobs", "upgrade");
+                    job["envs"] = (job["envs"] as Raw[]).filter(
+                        (e) => e["key"] !== "ODOO_ADMIN_PASSWD",
+                    );
+                }),
+            "exposure-database-manager",
+            "mandatory",
+            /Odoo upgrade component "upgrade" has no strong ODOO_ADMIN_PASSWD/,
+        ],
+        // odoo-addons-path on App Platform
+        [
+            "an App Platform cron worker with a reordered addons path",
+            () =>
+                mutate(appProd, "prod-app", (i) => {
+                    const cron = component(i, "workers", "cron");
+                    cron["runCommand"] = String(cron["runCommand"]).replace(
+                        "/mnt/extra-addons/oca/web,/mnt/extra-addons/oca/queue",
+                        "/mnt/extra-addons/oca/queue,/mnt/extra-addons/oca/web",
+                    );
+                }),
+            "odoo-addons-path",
+            "mandatory",
+            /addons path differs from the canonical list/,
+        ],
         // app-platform-state-off-disk
         [
             "attachments on the instances' disk",
