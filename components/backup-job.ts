@@ -62,6 +62,12 @@ export interface BackupJobArgs {
     readonly healthHost?: string;
     /** Public address of the host, to run the pre-upgrade backup over SSH. */
     readonly hostAddress: pulumi.Input<string>;
+    /**
+     * Staging: refresh the preview template every night. Off with a managed database, whose
+     * Odoo role may not create or rename databases (and there are no preview environments).
+     * @default true
+     */
+    readonly templateRefresh?: boolean;
     /** Production: image whose change triggers a backup before Odoo is replaced. */
     readonly upgradeTrigger?: pulumi.Input<string>;
 }
@@ -131,8 +137,10 @@ export class BackupJob extends pulumi.ComponentResource {
         // Production backs up; staging refreshes the preview template from itself every night.
         const crontab = args.target
             ? renderCrontab(args.target.schedule ?? "15 2 * * *")
-            : "# no backups here: backups run in production\n" +
-              renderCrontab("30 3 * * *", "/usr/local/bin/odoo-template-refresh");
+            : args.templateRefresh === false
+              ? "# no backups here (production runs them) and no preview template to refresh\n"
+              : "# no backups here: backups run in production\n" +
+                renderCrontab("30 3 * * *", "/usr/local/bin/odoo-template-refresh");
         const same = (dir: string) => ({ type: "bind", source: dir, target: dir });
         this.scheduler = new docker.Container(
             `${name}-backup`,

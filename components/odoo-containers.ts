@@ -270,6 +270,7 @@ export class OdooContainers extends pulumi.ComponentResource {
                           mailpitHost: `${name}-mailpit`,
                       },
                 healthHost: production ? args.odooHosts[0] : undefined,
+                templateRefresh: managed === undefined,
                 hostAddress: args.hostAddress,
                 upgradeTrigger: production ? args.odooImage : undefined,
             },

@@ -630,6 +630,26 @@ describe("managed PostgreSQL on the droplet runtime", function () {
         assert.ok(entrypoint.includes(`<<'SQL'\n${GRANT_SQL}SQL\n`), "entrypoint SQL differs");
     });
 
+    it("schedules no template refresh on a staging host with a managed database", async () => {
+        const crontab = (r: ProgramRun) =>
+            (
+                one(r.resources, T.container, "staging-backup").inputs["uploads"] as {
+                    file: string;
+                    content: string;
+                }[]
+            ).find((u) => u.file === "/etc/crontabs/root")?.content;
+        const managed = await runStack("staging", {
+            database: "managed",
+            postgresPassword: undefined,
+        });
+        assert.equal(
+            crontab(managed),
+            "# no backups here (production runs them) and no preview template to refresh\n",
+        );
+        assert.equal(managed.outputs["dev"], undefined, "no dev host for preview environments");
+        assert.match(String(crontab(await runStack("staging"))), /odoo-template-refresh/);
+    });
+
     it("exports Odoo's connection URI for a move as a secret", () => {
         assert.ok(isSecret(run.rawOutputs["databaseUri"]), "databaseUri is not a secret output");
         assert.equal(
