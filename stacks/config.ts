@@ -384,6 +384,14 @@ export function runtimeOf(input: Readonly<Record<string, unknown>>): Runtime {
     return input.runtime === "app-platform" ? "app-platform" : "droplet";
 }
 
+/** The database a raw config asks for: as said, or managed by default on App Platform. */
+export function databaseOf(input: Readonly<Record<string, unknown>>): "container" | "managed" {
+    const managed =
+        input.database === "managed" ||
+        (runtimeOf(input) === "app-platform" && input.database === undefined);
+    return managed ? "managed" : "container";
+}
+
 /** The schema of one stage's config. Defaults come from STAGE_DEFAULTS / COMMON_DEFAULTS. */
 export function configSchema(
     stage: Stage,
@@ -665,6 +673,18 @@ function renderFound(key: string, value: unknown): string {
     return JSON.stringify(value);
 }
 
+/** Reports each of `keys` that is set, with one message: they do not belong in this stack. */
+function refuseSet(
+    c: Readonly<Record<string, unknown>>,
+    keys: readonly string[],
+    message: string,
+    issue: (key: string, message: string) => void,
+): void {
+    for (const key of keys) {
+        if (c[key] !== undefined) issue(key, message);
+    }
+}
+
 /** Turns raw config strings into typed values by the key's declared type; bad values pass through
  * unchanged so that the schema reports them with what was found. */
 export function coerceRaw(key: string, raw: string): unknown {
@@ -713,10 +733,12 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
             "alertSlackChannel and alertSlackUrl (secret) go together",
         );
     }
-    for (const key of PREVIEW_ONLY_KEYS) {
-        if (c[key] !== undefined)
-            issue(key, `must not be set on a ${stage} stack: it configures pr-<N> stacks`);
-    }
+    refuseSet(
+        c,
+        PREVIEW_ONLY_KEYS,
+        `must not be set on a ${stage} stack: it configures pr-<N> stacks`,
+        issue,
+    );
     if (c.githubRepository !== undefined) {
         for (const key of CI_SECRETS) {
             // On App Platform CI has no host to reach over SSH.
@@ -739,15 +761,17 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
         }
     }
     if (stage !== "production") {
-        for (const key of [
-            "githubProductionReviewers",
-            "githubDispatchUrl",
-            "githubWebhookSecret",
-            "githubRequiredChecks",
-        ]) {
-            if (c[key] !== undefined)
-                issue(key, `must not be set on a ${stage} stack: production owns it`);
-        }
+        refuseSet(
+            c,
+            [
+                "githubProductionReviewers",
+                "githubDispatchUrl",
+                "githubWebhookSecret",
+                "githubRequiredChecks",
+            ],
+            `must not be set on a ${stage} stack: production owns it`,
+            issue,
+        );
     }
     if ((c.githubDispatchUrl === undefined) !== (c.githubWebhookSecret === undefined)) {
         issue(
@@ -786,15 +810,13 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
             issue("mailpitUiPassword", "must not be set in production: production has no Mailpit");
         }
     } else {
-        for (const key of PRODUCTION_ONLY_KEYS) {
-            if (c[key] !== undefined) {
-                issue(
-                    key,
-                    `must not be set on a ${stage} stack: outside production mail goes to ` +
-                        "Mailpit and backups belong to production",
-                );
-            }
-        }
+        refuseSet(
+            c,
+            PRODUCTION_ONLY_KEYS,
+            `must not be set on a ${stage} stack: outside production mail goes to ` +
+                "Mailpit and backups belong to production",
+            issue,
+        );
         if (c.odooMaxCronThreads !== undefined && c.odooMaxCronThreads !== 0) {
             issue(
                 "odooMaxCronThreads",
@@ -838,8 +860,8 @@ function runtimeChecks(
     c: Readonly<Record<string, unknown>>,
     issue: (key: string, message: string) => void,
 ): void {
-    const app = c.runtime === "app-platform";
-    const managed = c.database === "managed" || (app && c.database === undefined);
+    const app = runtimeOf(c) === "app-platform";
+    const managed = databaseOf(c) === "managed";
     const production = stage === "production";
     if (app && c.database === "container") {
         issue(
@@ -849,24 +871,20 @@ function runtimeChecks(
         );
     }
     if (!app) {
-        for (const key of APP_PLATFORM_KEYS) {
-            if (c[key] !== undefined) {
-                issue(
-                    key,
-                    "must not be set on the droplet runtime: it configures runtime app-platform",
-                );
-            }
-        }
+        refuseSet(
+            c,
+            APP_PLATFORM_KEYS,
+            "must not be set on the droplet runtime: it configures runtime app-platform",
+            issue,
+        );
     }
     if (!managed) {
-        for (const key of MANAGED_DATABASE_KEYS) {
-            if (c[key] !== undefined) {
-                issue(
-                    key,
-                    "must not be set with database container: it configures database managed",
-                );
-            }
-        }
+        refuseSet(
+            c,
+            MANAGED_DATABASE_KEYS,
+            "must not be set with database container: it configures database managed",
+            issue,
+        );
     }
     if (
         managed &&
@@ -916,20 +934,13 @@ function runtimeChecks(
             );
         }
         if (production) {
-            for (const key of [
-                "backupRegion",
-                "backupBucket",
-                "backupSchedule",
-                "resticPassword",
-            ]) {
-                if (c[key] !== undefined) {
-                    issue(
-                        key,
-                        "must not be set with runtime app-platform: there the managed cluster's daily " +
-                            "backups and point-in-time recovery keep the data (see the README)",
-                    );
-                }
-            }
+            refuseSet(
+                c,
+                ["backupRegion", "backupBucket", "backupSchedule", "resticPassword"],
+                "must not be set with runtime app-platform: there the managed cluster's daily " +
+                    "backups and point-in-time recovery keep the data (see the README)",
+                issue,
+            );
         }
     }
     if (stage === "staging" && managed && !app && c.prEnvironments !== undefined) {
@@ -1075,13 +1086,9 @@ export function parseConfig(
     }
     const problems: ConfigProblem[] = [];
     const input = collectInput(raw, problems);
-    const runtime = runtimeOf(input);
-    const database =
-        input.database === "managed" ||
-        (runtime === "app-platform" && input.database !== "container")
-            ? "managed"
-            : "container";
-    const result = configSchema(stage, runtime, database).safeParse(input, { reportInput: true });
+    const result = configSchema(stage, runtimeOf(input), databaseOf(input)).safeParse(input, {
+        reportInput: true,
+    });
     problems.push(...crossChecks(stage, input));
     if (!result.success) problems.push(...zodProblems(result.error.issues, input));
     if (problems.length > 0) throw new ConfigError(stack, problems);
@@ -1126,8 +1133,9 @@ export function requiredSecrets(
     raw: Readonly<Record<string, string>> = {},
 ): SecretKey[] {
     if (stage === "preview") return []; // a preview stack's secrets come from staging
-    const app = raw[`${PROJECT}:runtime`] === "app-platform";
-    const managed = app || raw[`${PROJECT}:database`] === "managed";
+    const choice = { runtime: raw[`${PROJECT}:runtime`], database: raw[`${PROJECT}:database`] };
+    const app = runtimeOf(choice) === "app-platform";
+    const managed = databaseOf(choice) === "managed";
     const base: SecretKey[] =
         stage === "production"
             ? [
