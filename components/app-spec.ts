@@ -129,7 +129,7 @@ export interface AppEnv<V = string> {
     readonly type: "GENERAL" | "SECRET";
 }
 
-export const general = (key: string, value: string): AppEnv => ({
+export const general = <V = string>(key: string, value: V): AppEnv<V> => ({
     key,
     value,
     scope: "RUN_TIME",

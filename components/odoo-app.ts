@@ -9,11 +9,12 @@ import {
     appRunCommand,
     commandLine,
     databaseEnv,
+    general,
     imageSource,
     ingressRules,
 } from "./app-spec";
 import { BackupBucket } from "./backup-bucket";
-import { IMAGES } from "./odoo-containers";
+import { IMAGES, MAILPIT_SETTINGS } from "./odoo-containers";
 import { ManagedDatabase } from "./managed-database";
 import { ODOO_GEVENT_PORT, ODOO_HTTP_PORT, OdooSettings } from "./odoo-settings";
 
@@ -194,11 +195,9 @@ export class OdooApp extends pulumi.ComponentResource {
             if (args.mailpitUiPassword === undefined) {
                 throw new Error(`${name}: mailpitUiPassword is required with mailpitHost`);
             }
-            const [repository, tag] = IMAGES.mailpit.split(":");
-            const [registry, repo] = repository.split("/");
             services.push({
                 name: APP_COMPONENTS.mailpit,
-                image: { registryType: "DOCKER_HUB", registry, repository: repo, tag },
+                image: imageSource(IMAGES.mailpit),
                 instanceCount: 1,
                 instanceSizeSlug: "apps-s-1vcpu-1gb",
                 httpPort: 8025,
@@ -206,19 +205,7 @@ export class OdooApp extends pulumi.ComponentResource {
                 // A TCP check: the UI answers only with the password.
                 healthCheck: { port: 8025 },
                 envs: [
-                    { key: "MP_MAX_MESSAGES", value: "5000", scope: "RUN_TIME", type: "GENERAL" },
-                    {
-                        key: "MP_SMTP_AUTH_ACCEPT_ANY",
-                        value: "1",
-                        scope: "RUN_TIME",
-                        type: "GENERAL",
-                    },
-                    {
-                        key: "MP_SMTP_AUTH_ALLOW_INSECURE",
-                        value: "1",
-                        scope: "RUN_TIME",
-                        type: "GENERAL",
-                    },
+                    ...Object.entries(MAILPIT_SETTINGS).map(([k, v]) => general(k, v)),
                     secret("MP_UI_AUTH", pulumi.interpolate`mailpit:${args.mailpitUiPassword}`),
                 ],
             });
@@ -250,12 +237,7 @@ export class OdooApp extends pulumi.ComponentResource {
                 envs: [
                     ...direct,
                     ...odooSecrets,
-                    {
-                        key: "PGADMIN_USER",
-                        value: db.cluster.user,
-                        scope: "RUN_TIME",
-                        type: "GENERAL",
-                    },
+                    general("PGADMIN_USER", db.cluster.user),
                     secret("PGADMIN_PASSWORD", db.cluster.password),
                 ],
             },

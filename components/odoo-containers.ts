@@ -22,6 +22,13 @@ export const IMAGES = {
     mailpit: "axllent/mailpit:v1.22.3",
 } as const;
 
+/** Mailpit's settings on either runtime (the UI password is added beside, as a secret). */
+export const MAILPIT_SETTINGS: Readonly<Record<string, string>> = {
+    MP_MAX_MESSAGES: "5000",
+    MP_SMTP_AUTH_ACCEPT_ANY: "1",
+    MP_SMTP_AUTH_ALLOW_INSECURE: "1",
+};
+
 export const DB_USER = "odoo";
 
 export interface OdooContainersArgs {
@@ -193,9 +200,7 @@ export class OdooContainers extends pulumi.ComponentResource {
                     name: `${name}-mailpit`,
                     image: image("mailpit", IMAGES.mailpit).imageId,
                     envs: [
-                        "MP_MAX_MESSAGES=5000",
-                        "MP_SMTP_AUTH_ACCEPT_ANY=1",
-                        "MP_SMTP_AUTH_ALLOW_INSECURE=1",
+                        ...Object.entries(MAILPIT_SETTINGS).map(([k, v]) => `${k}=${v}`),
                         pulumi.interpolate`MP_UI_AUTH=mailpit:${args.mailpitUiPassword}`,
                     ],
                     labels: labelList(
