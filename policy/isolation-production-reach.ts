@@ -66,9 +66,8 @@ export const isolationProductionReach: StackValidationPolicy = {
                 }
             }
             if (r.type === T.app) {
-                const spec = (r.props as AppProps & { spec?: Record<string, unknown> }).spec ?? {};
-                const dbs = (spec["databases"] ?? []) as { clusterName?: string }[];
-                for (const d of dbs) {
+                const spec = (r.props as AppProps).spec ?? {};
+                for (const d of spec.databases ?? []) {
                     const name = String(d.clusterName ?? "");
                     if (PRODUCTION_CLUSTER.test(name) || dbHosts.includes(name)) {
                         reportViolation(
@@ -77,8 +76,7 @@ export const isolationProductionReach: StackValidationPolicy = {
                         );
                     }
                 }
-                const domains = (spec["domainNames"] ?? []) as { name?: string }[];
-                for (const d of domains) {
+                for (const d of spec.domainNames ?? []) {
                     if (isProductionName(String(d.name), hosts)) {
                         reportViolation(
                             `app "${r.name}" answers for production host ${String(d.name)}.`,
@@ -86,9 +84,7 @@ export const isolationProductionReach: StackValidationPolicy = {
                         );
                     }
                 }
-                const bucket = ((spec["envs"] ?? []) as { key?: string; value?: string }[]).find(
-                    (e) => e.key === "AWS_BUCKETNAME",
-                )?.value;
+                const bucket = (spec.envs ?? []).find((e) => e.key === "AWS_BUCKETNAME")?.value;
                 if (
                     bucket !== undefined &&
                     (bucket === PRODUCTION_ATTACHMENTS || buckets.includes(bucket))

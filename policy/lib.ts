@@ -163,6 +163,8 @@ interface AppComponentProps {
 export interface AppProps {
     spec?: {
         envs?: { key?: string; value?: string }[];
+        databases?: { clusterName?: string }[];
+        domainNames?: { name?: string }[];
         services?: AppComponentProps[];
         workers?: AppComponentProps[];
         jobs?: AppComponentProps[];
