@@ -14,7 +14,8 @@ import { labelList, pathRouteLabels } from "./traefik-labels";
 export const BACKUP_IMAGES = {
     /** Runs crond and the scripts; starts the tool containers through the host's Docker. */
     scheduler: "docker:27.5-cli",
-    restic: "restic/restic:0.17.3",
+    /** The same release the tests run (Debian trixie's restic 0.18.0); a test holds them equal. */
+    restic: "restic/restic:0.18.0",
     /** Serves the freshness CGI. */
     health: "busybox:1.37",
 } as const;
@@ -54,6 +55,11 @@ export interface BackupJobArgs {
     readonly pgImage: pulumi.Input<string>;
     /** Odoo image, for `odoo neutralize` during a non-production restore. */
     readonly odooImage: pulumi.Input<string>;
+    /**
+     * The stack's addons path: `odoo neutralize` finds each module's data/neutralize.sql through
+     * it, and silently skips the modules it cannot find.
+     */
+    readonly addonsPath: readonly string[];
     /** Production: the off-site repository and the nightly schedule. Absent elsewhere. */
     readonly target?: BackupTarget;
     /** Non-production: base URL and Mailpit the restore points a refreshed copy at. */
@@ -109,6 +115,7 @@ export class BackupJob extends pulumi.ComponentResource {
             pulumi.interpolate`PG_IMAGE=${args.pgImage}`,
             `RESTIC_IMAGE=${BACKUP_IMAGES.restic}`,
             pulumi.interpolate`ODOO_IMAGE=${args.odooImage}`,
+            `ADDONS_PATH=${args.addonsPath.join(",")}`,
             pulumi.interpolate`PGHOST=${args.pgHost}`,
             pulumi.interpolate`PGPORT=${args.pgPort ?? 5432}`,
             pulumi.interpolate`PGUSER=${args.pgUser}`,

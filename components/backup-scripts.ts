@@ -12,19 +12,109 @@ export const RETENTION = { daily: 7, weekly: 4, monthly: 3 } as const;
 export const STALE_AFTER_HOURS = 26;
 
 /**
+ * What a copy of production must not keep in a mail-server row: the credentials Odoo 18 stores
+ * there (`odoo neutralize` deactivates the rows but leaves these in place). Incoming mail servers
+ * keep a password the same way. OAuth token columns (google_gmail, microsoft_outlook) exist only
+ * where their module is installed and are cleared where they exist.
+ */
+export const MAIL_CREDENTIAL_COLUMNS = [
+    "smtp_user",
+    "smtp_pass",
+    "smtp_ssl_certificate",
+    "smtp_ssl_private_key",
+] as const;
+
+/** Column names of OAuth tokens in ir_mail_server / fetchmail_server, by pattern. */
+const OAUTH_COLUMN = "(_token|_authorization_code)$";
+
+/**
+ * The platform's extras after `odoo neutralize`, for a copy of production data (psql variables
+ * `base_url`, `mailpit_host`, `mailpit_port`): the base URL of the copy, frozen; a new
+ * `database.uuid` and `database.secret` (the secret signs sessions and tokens: a copy that kept
+ * it would accept production's); no `database.enterprise_code`; no credential on any mail server,
+ * outgoing or incoming, active or not; the mail server `odoo neutralize` inserted (host
+ * `invalid`) pointed at Mailpit, since that server wins over the command line's SMTP flags.
+ */
+export const PLATFORM_EXTRAS_SQL = `UPDATE ir_config_parameter SET value = :'base_url' WHERE key = 'web.base.url';
+INSERT INTO ir_config_parameter (key, value)
+  SELECT 'web.base.url', :'base_url'
+  WHERE NOT EXISTS (SELECT 1 FROM ir_config_parameter WHERE key = 'web.base.url');
+UPDATE ir_config_parameter SET value = 'True' WHERE key = 'web.base.url.freeze';
+INSERT INTO ir_config_parameter (key, value)
+  SELECT 'web.base.url.freeze', 'True'
+  WHERE NOT EXISTS (SELECT 1 FROM ir_config_parameter WHERE key = 'web.base.url.freeze');
+UPDATE ir_config_parameter SET value = gen_random_uuid()::text
+ WHERE key IN ('database.uuid', 'database.secret');
+DELETE FROM ir_config_parameter WHERE key = 'database.enterprise_code';
+UPDATE ir_mail_server
+   SET ${MAIL_CREDENTIAL_COLUMNS.map((c) => `${c} = NULL`).join(", ")};
+UPDATE ir_mail_server
+   SET smtp_host = :'mailpit_host', smtp_port = :'mailpit_port'::int,
+       smtp_encryption = 'none', smtp_authentication = 'login'
+ WHERE active AND smtp_host = 'invalid';
+DO $$
+DECLARE c record;
+BEGIN
+  IF to_regclass('fetchmail_server') IS NOT NULL THEN
+    EXECUTE 'UPDATE fetchmail_server SET password = NULL, active = false';
+  END IF;
+  FOR c IN SELECT table_name, column_name FROM information_schema.columns
+            WHERE table_schema = current_schema()
+              AND table_name IN ('ir_mail_server', 'fetchmail_server')
+              AND column_name ~ '${OAUTH_COLUMN}'
+  LOOP
+    EXECUTE format('UPDATE %I SET %I = NULL', c.table_name, c.column_name);
+  END LOOP;
+END $$;
+`;
+
+/**
  * The verification gate of a neutralized database: one row per problem, none when it may serve.
- * psql variable `mailpit_host` names the only mail server allowed to be active.
+ * psql variables: `mailpit_host` (the only mail server allowed to be active), `base_url` (what
+ * `web.base.url` must be, frozen), `source_uuid` / `source_secret` (the identity of the database
+ * it was copied from, which it must not keep; empty to skip). `database.is_neutralized` is
+ * compared with what Odoo writes: the text `true` (Odoo 18.0 inserts a boolean into the text
+ * column; observed, see tools/odoo-fixture.ts).
  */
 export const NEUTRALIZATION_GATE_SQL = `SELECT 'database.is_neutralized is not set'
  WHERE NOT EXISTS (SELECT 1 FROM ir_config_parameter
-                    WHERE key = 'database.is_neutralized' AND value = 'True');
-SELECT 'active mail server ' || smtp_host || ':' || smtp_port || ' is not Mailpit'
-  FROM ir_mail_server WHERE active AND smtp_host <> :'mailpit_host';
+                    WHERE key = 'database.is_neutralized' AND value = 'true');
+SELECT 'active mail server ' || coalesce(smtp_host, '(no host)') || ':' || coalesce(smtp_port::text, '-')
+       || ' is not Mailpit'
+  FROM ir_mail_server WHERE active AND smtp_host IS DISTINCT FROM :'mailpit_host';
+SELECT 'mail server ' || m.id || ' (' || m.name || ') keeps its credentials'
+  FROM ir_mail_server m
+ WHERE EXISTS (SELECT 1 FROM jsonb_each(to_jsonb(m)) kv
+                WHERE (kv.key IN (${MAIL_CREDENTIAL_COLUMNS.map((c) => `'${c}'`).join(", ")})
+                       OR kv.key ~ '${OAUTH_COLUMN}')
+                  AND kv.value <> 'null'::jsonb);
+SELECT 'incoming mail server ' || (xpath('/row/id/text()', r))[1]::text
+       || ' is active or keeps its credentials'
+  FROM unnest(xpath('/table/row',
+         CASE WHEN to_regclass('fetchmail_server') IS NULL THEN '<table/>'::xml
+              ELSE query_to_xml('SELECT f.id FROM fetchmail_server f WHERE f.active OR EXISTS (
+                     SELECT 1 FROM jsonb_each(to_jsonb(f)) kv
+                      WHERE (kv.key = ''password'' OR kv.key ~ ''${OAUTH_COLUMN}'')
+                        AND kv.value <> ''null''::jsonb)', false, false, '') END)) r;
 SELECT 'active cron ' || c.id || ' is not the autovacuum'
   FROM ir_cron c
  WHERE c.active AND c.id NOT IN (SELECT res_id FROM ir_model_data
                                   WHERE module = 'base' AND name = 'autovacuum_job'
                                     AND model = 'ir.cron');
+SELECT 'database.enterprise_code is kept'
+ WHERE EXISTS (SELECT 1 FROM ir_config_parameter WHERE key = 'database.enterprise_code');
+SELECT 'web.base.url is ' || coalesce((SELECT value FROM ir_config_parameter
+                                         WHERE key = 'web.base.url'), '(unset)')
+       || ', not ' || :'base_url'
+ WHERE NOT EXISTS (SELECT 1 FROM ir_config_parameter
+                    WHERE key = 'web.base.url' AND value = :'base_url');
+SELECT 'web.base.url.freeze is not set'
+ WHERE NOT EXISTS (SELECT 1 FROM ir_config_parameter
+                    WHERE key = 'web.base.url.freeze' AND value = 'True');
+SELECT key || ' is the source database''s'
+  FROM ir_config_parameter
+ WHERE (key = 'database.uuid' AND value = :'source_uuid' AND :'source_uuid' <> '')
+    OR (key = 'database.secret' AND value = :'source_secret' AND :'source_secret' <> '');
 `;
 
 /** Shared shell functions: tool wrappers and name checks. */
@@ -70,9 +160,27 @@ log() {
   echo "[$(date -u +%Y-%m-%dT%H:%M:%SZ)] $*"
 }
 
+neutralize() {
+  # \`odoo neutralize\` runs the data/neutralize.sql of every installed module it finds through the
+  # addons path; without the stack's path a custom module's file is skipped without a word.
+  if [ -n "\${NEUTRALIZE_CMD:-}" ]; then
+    sh -c "$NEUTRALIZE_CMD" neutralize "$1"
+  elif [ "$TOOLS" = docker ]; then
+    : "\${ADDONS_PATH:?set ADDONS_PATH to the addons path of the stack}"
+    docker run --rm --network "$NETWORK" -e HOST="$PGHOST" -e PORT="$PGPORT" -e USER="$PGUSER" \\
+      -e PASSWORD="$PGPASSWORD" -e PGSSLMODE "$ODOO_IMAGE" \\
+      odoo neutralize --addons-path="$ADDONS_PATH" -d "$1"
+  else
+    # shellcheck disable=SC2016 # the example is meant literally
+    die 'set NEUTRALIZE_CMD to neutralize outside the host, e.g. NEUTRALIZE_CMD='"'"'odoo neutralize --addons-path=<addons path of the stack> -d "$1"'"'"
+  fi
+}
+
 verify_neutralized() {
-  # The gate: prints one "gate:" line per problem and fails when there is any.
-  problems=$(pg psql -d "$1" -At -v mailpit_host="$MAILPIT_HOST" <<'SQL'
+  # The gate: prints one "gate:" line per problem and fails when there is any. $1 is the database,
+  # $2 and $3 the uuid and secret of the database it was copied from (empty: not compared).
+  problems=$(pg psql -d "$1" -At -v mailpit_host="$MAILPIT_HOST" -v base_url="$BASE_URL" \\
+    -v source_uuid="\${2:-}" -v source_secret="\${3:-}" <<'SQL'
 ${NEUTRALIZATION_GATE_SQL}SQL
 )
   if [ -n "$problems" ]; then
@@ -117,8 +225,13 @@ if ! rs cat config >/dev/null 2>&1; then
   rs init
 fi
 log "uploading database and filestore"
-rs backup --tag odoo --tag "db:$PGDATABASE" --host odoo-platform \\
-  "$stage" "$FILESTORE_ROOT/$PGDATABASE"
+# restic's machine interface: the summary line names the snapshot (stable across releases).
+rs backup --json --tag odoo --tag "db:$PGDATABASE" --host odoo-platform \\
+  "$stage" "$FILESTORE_ROOT/$PGDATABASE" >"$SPOOL/backup.json"
+snapshot=$(grep -o '"snapshot_id":"[0-9a-f]\\{64\\}"' "$SPOOL/backup.json" | tail -n 1 | cut -d'"' -f4)
+rm -f "$SPOOL/backup.json"
+[ -n "$snapshot" ] || die "restic backup reported no snapshot"
+log "snapshot $snapshot saved"
 log "applying retention ${RETENTION.daily} daily / ${RETENTION.weekly} weekly / ${RETENTION.monthly} monthly"
 rs forget --tag odoo --host odoo-platform --group-by host,tags \\
   --keep-daily ${RETENTION.daily} --keep-weekly ${RETENTION.weekly} --keep-monthly ${RETENTION.monthly} --prune
@@ -174,24 +287,29 @@ cleanup() {
 trap cleanup EXIT
 
 started=$(date +%s)
-log "restoring snapshot $snapshot"
+# The snapshot's full id, read from restic's machine interface (snapshots --json, stable across
+# releases; the prose that restore prints changed in restic 0.17).
+if ! listing=$(rs snapshots --json --host odoo-platform --tag odoo "$snapshot" 2>&1); then
+  echo "$listing" >&2
+  die "restic could not list snapshot $snapshot"
+fi
+id=$(printf '%s' "$listing" | grep -o '"id":"[0-9a-f]\\{64\\}"' | head -n 1 | cut -d'"' -f4)
+[ -n "$id" ] || die "the repository has no odoo-platform snapshot $snapshot"
+log "restoring snapshot $id"
 rm -rf "$work"
 mkdir -p "$work"
 # The dump first; the filestore is restored in the background while PostgreSQL loads the dump.
-if ! out=$(rs restore "$snapshot" --target "$work" --host odoo-platform --tag odoo \\
-  --include "$SPOOL/current" 2>&1); then
+if ! out=$(rs restore "$id" --target "$work" --include "$SPOOL/current" 2>&1); then
   echo "$out" >&2
-  die "restic could not restore snapshot $snapshot"
+  die "restic could not restore snapshot $id"
 fi
-id=$(printf '%s\\n' "$out" | sed -n 's/^restoring <Snapshot \\([0-9a-f]*\\) .*/\\1/p' | head -n 1)
-[ -n "$id" ] || die "restic did not say which snapshot it restored"
 manifest=$(find "$work" -path '*/current/manifest' | head -n 1)
-[ -n "$manifest" ] || die "snapshot $snapshot holds no odoo-platform backup"
+[ -n "$manifest" ] || die "snapshot $id holds no odoo-platform backup"
 dump="$(dirname "$manifest")/database.dump"
 source_db=$(sed -n 's/^database=//p' "$manifest")
 source_path=$(sed -n 's/^filestore=//p' "$manifest")
 source_fs="$work$source_path"
-[ -s "$dump" ] || die "snapshot $snapshot has no database dump"
+[ -s "$dump" ] || die "snapshot $id has no database dump"
 rs restore "$id" --target "$work" --include "$source_path" >"$work.filestore.log" 2>&1 &
 fs_pid=$!
 
@@ -214,35 +332,18 @@ else
 fi
 
 if [ "$stage" != production ]; then
+  # The copy's identity as production left it: the gate checks that the copy no longer has it.
+  source_uuid=$(pg psql -d "$new" -Atc "SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'")
+  source_secret=$(pg psql -d "$new" -Atc "SELECT value FROM ir_config_parameter WHERE key = 'database.secret'")
   log "neutralizing $new"
-  if [ -n "\${NEUTRALIZE_CMD:-}" ]; then
-    sh -c "$NEUTRALIZE_CMD" neutralize "$new"
-  elif [ "$TOOLS" = docker ]; then
-    docker run --rm --network "$NETWORK" -e HOST="$PGHOST" -e PORT="$PGPORT" -e USER="$PGUSER" -e PGSSLMODE \\
-      -e PASSWORD="$PGPASSWORD" "$ODOO_IMAGE" odoo neutralize -d "$new"
-  else
-    die "set NEUTRALIZE_CMD (e.g. 'odoo neutralize -d') to neutralize outside the host"
-  fi
-  log "platform extras: base URL, new uuid, no enterprise code, mail to Mailpit"
-  pg psql -d "$new" -v ON_ERROR_STOP=1 -q -v base_url="$BASE_URL" \\
-    -v mailpit_host="$MAILPIT_HOST" -v mailpit_port="\${MAILPIT_PORT:-1025}" <<'SQL'
-UPDATE ir_config_parameter SET value = :'base_url' WHERE key = 'web.base.url';
-INSERT INTO ir_config_parameter (key, value)
-  SELECT 'web.base.url', :'base_url'
-  WHERE NOT EXISTS (SELECT 1 FROM ir_config_parameter WHERE key = 'web.base.url');
-UPDATE ir_config_parameter SET value = 'True' WHERE key = 'web.base.url.freeze';
-INSERT INTO ir_config_parameter (key, value)
-  SELECT 'web.base.url.freeze', 'True'
-  WHERE NOT EXISTS (SELECT 1 FROM ir_config_parameter WHERE key = 'web.base.url.freeze');
-UPDATE ir_config_parameter SET value = gen_random_uuid()::text WHERE key = 'database.uuid';
-DELETE FROM ir_config_parameter WHERE key = 'database.enterprise_code';
-UPDATE ir_mail_server
-   SET smtp_host = :'mailpit_host', smtp_port = :'mailpit_port'::int,
-       smtp_encryption = 'none', smtp_user = NULL, smtp_pass = NULL
- WHERE active AND smtp_host = 'invalid';
-SQL
+  neutralize "$new"
+  log "platform extras: base URL, new uuid and secret, no enterprise code, no mail credentials, mail to Mailpit"
+  pg psql -d "$new" -v ON_ERROR_STOP=1 -q -v base_url="$BASE_URL" \
+    -v mailpit_host="$MAILPIT_HOST" -v mailpit_port="\${MAILPIT_PORT:-1025}" >/dev/null <<'SQL'
+${PLATFORM_EXTRAS_SQL}SQL
   log "verifying neutralization of $new"
-  verify_neutralized "$new" || die "neutralization of $new failed its verification"
+  verify_neutralized "$new" "$source_uuid" "$source_secret" ||
+    die "neutralization of $new failed its verification"
 fi
 
 log "switching $target to the restored copy"

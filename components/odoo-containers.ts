@@ -267,6 +267,7 @@ export class OdooContainers extends pulumi.ComponentResource {
                 pgSslMode: managed ? "require" : undefined,
                 pgImage: args.postgresImage,
                 odooImage: args.odooImage,
+                addonsPath: args.odoo.addonsPath,
                 target: production ? args.backupTarget : undefined,
                 refresh: production
                     ? undefined

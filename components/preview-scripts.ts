@@ -28,7 +28,7 @@ export function renderTemplateRefreshScript(template = TEMPLATE_DATABASE): strin
 # odoo-template-refresh: staging into the preview template. Rendered by odoo-platform.
 ${prelude()}
 : "\${PGDATABASE:?set PGDATABASE (the staging database)}" "\${FILESTORE_ROOT:?set FILESTORE_ROOT}"
-: "\${SPOOL:?set SPOOL}" "\${MAILPIT_HOST:?set MAILPIT_HOST}"
+: "\${SPOOL:?set SPOOL}" "\${MAILPIT_HOST:?set MAILPIT_HOST}" "\${BASE_URL:?set BASE_URL (the staging URL)}"
 template="\${1:-${template}}"
 check_name "$PGDATABASE"
 check_name "$template"
@@ -120,6 +120,11 @@ if [ "$(q -d postgres -c "SELECT count(*) FROM pg_database WHERE datname = '$db'
     exit 1
   fi
   q -d postgres -c "CREATE DATABASE \\"$db\\" TEMPLATE \\"$template\\""
+  # Its own identity: a clone keeps the template's uuid and the secret that signs sessions.
+  if ! q -d "$db" -c "UPDATE ir_config_parameter SET value = gen_random_uuid()::text WHERE key IN ('database.uuid', 'database.secret')"; then
+    q -d postgres -c "DROP DATABASE \\"$db\\""
+    exit 1
+  fi
 fi
 q -d "$db" -c "UPDATE ir_config_parameter SET value = '${a.baseUrl}' WHERE key = 'web.base.url'"
 if [ ! -d "$fs/$db" ]; then

@@ -12,12 +12,16 @@ import * as os from "os";
 import * as path from "path";
 import {
     RETENTION,
+    prelude,
     renderBackupScript,
     renderHealthCgi,
     renderRestoreScript,
 } from "../components/backup-scripts";
+import { BACKUP_IMAGES } from "../components/backup-job";
 import {
     NEUTRALIZE_EMULATION_SQL,
+    PRODUCTION_SECRET,
+    PRODUCTION_UUID,
     createOdooDatabase,
     filestoreFingerprints,
     tableFingerprints,
@@ -124,21 +128,47 @@ describe("backup and restore on a real PostgreSQL and restic", function () {
             filestoreFingerprints(path.join(env.FILESTORE_ROOT!, "odoo_staging")),
             sourceFiles,
         );
-        // ...neutralized, with the platform's extras...
-        assert.equal(params("odoo_staging", "database.is_neutralized"), "True");
+        // ...neutralized as Odoo 18 leaves it (the text `true`), with the platform's extras...
+        assert.equal(params("odoo_staging", "database.is_neutralized"), "true");
         assert.equal(params("odoo_staging", "web.base.url"), "https://staging.example.com");
         assert.equal(params("odoo_staging", "web.base.url.freeze"), "True");
         assert.equal(params("odoo_staging", "database.enterprise_code"), "");
+        // ...a new identity: the secret signs sessions and tokens, production's must not work here.
         const uuid = params("odoo_staging", "database.uuid");
-        assert.match(uuid, /^[0-9a-f-]{36}$/);
-        assert.notEqual(uuid, "6f1c1f9e-0000-4000-8000-000000000001");
+        const secret = params("odoo_staging", "database.secret");
+        assert.match(uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        assert.match(
+            secret,
+            /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+        );
+        assert.notEqual(uuid, PRODUCTION_UUID);
+        assert.notEqual(secret, PRODUCTION_SECRET);
+        assert.notEqual(uuid, secret);
+        // ...only Mailpit active, and no credential left on any mail server, active or not.
         assert.equal(
             psql(
                 env,
                 "odoo_staging",
-                "SELECT string_agg(smtp_host || ':' || smtp_port || ':' || smtp_encryption || ':' || coalesce(smtp_pass, '-'), ',') FROM ir_mail_server WHERE active",
+                "SELECT string_agg(smtp_host || ':' || smtp_port || ':' || smtp_encryption, ',') FROM ir_mail_server WHERE active",
             ),
-            "staging-mailpit:1025:none:-",
+            "staging-mailpit:1025:none",
+        );
+        assert.equal(
+            psql(
+                env,
+                "odoo_staging",
+                "SELECT count(*) FROM ir_mail_server WHERE smtp_user IS NOT NULL OR smtp_pass IS NOT NULL OR smtp_ssl_certificate IS NOT NULL OR smtp_ssl_private_key IS NOT NULL",
+            ),
+            "0",
+        );
+        assert.equal(psql(env, "odoo_staging", "SELECT count(*) FROM ir_mail_server"), "3");
+        assert.equal(
+            psql(
+                env,
+                "odoo_staging",
+                'SELECT count(*) FROM fetchmail_server WHERE active OR password IS NOT NULL OR "user" IS NULL',
+            ),
+            "0",
         );
         assert.equal(
             psql(
@@ -166,6 +196,61 @@ describe("backup and restore on a real PostgreSQL and restic", function () {
         assert.deepEqual(tableFingerprints(env, "odoo_staging"), before);
         assert.ok(!databaseExists(env, "odoo_staging_restoring"));
         assert.ok(!fs.existsSync(path.join(env.FILESTORE_ROOT!, "odoo_staging_restoring")));
+    });
+
+    it("refuses a copy marked neutralized the way only a stand-in would (the text True)", () => {
+        const sql = path.join(dir, "neutralize-capital.sql");
+        fs.writeFileSync(
+            sql,
+            NEUTRALIZE_EMULATION_SQL.replace(/\btrue\)\n/, "'True')\n").replace(
+                "SET value = true",
+                "SET value = 'True'",
+            ),
+        );
+        const r = run(restoreScript, ["latest", "odoo_staging", "staging"], {
+            NEUTRALIZE_CMD: `psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f '${sql}'`,
+        });
+        assert.notEqual(r.status, 0, r.out);
+        assert.match(r.out, /gate: database\.is_neutralized is not set/);
+        assert.doesNotMatch(r.out, /gate: (active|mail server|incoming)/);
+    });
+
+    it("gate names every credential and identity a copy kept", () => {
+        psql(env, "postgres", 'DROP DATABASE IF EXISTS "gate_probe"');
+        createOdooDatabase(env, "gate_probe", path.join(dir, "gate-fs"), {
+            partners: 1,
+            attachments: 0,
+            fileBytes: 0,
+        });
+        psql(env, "gate_probe", NEUTRALIZE_EMULATION_SQL);
+        // Mail pointed at Mailpit, but nothing else of the platform's extras.
+        psql(
+            env,
+            "gate_probe",
+            "UPDATE ir_mail_server SET smtp_host = 'staging-mailpit' WHERE active",
+        );
+        const gate = path.join(dir, "gate.sh");
+        fs.writeFileSync(
+            gate,
+            `${prelude()}\nverify_neutralized gate_probe ${PRODUCTION_UUID} ${PRODUCTION_SECRET}\n`,
+        );
+        const r = run(gate, []);
+        assert.notEqual(r.status, 0);
+        const lines = r.out
+            .split("\n")
+            .filter((l) => l.includes("gate:"))
+            .map((l) => l.trim())
+            .sort();
+        assert.deepEqual(lines, [
+            "gate: database.enterprise_code is kept",
+            "gate: database.secret is the source database's",
+            "gate: database.uuid is the source database's",
+            "gate: incoming mail server 1 is active or keeps its credentials",
+            "gate: mail server 1 (Production relay) keeps its credentials",
+            "gate: mail server 2 (Marketing relay) keeps its credentials",
+            "gate: web.base.url is https://erp.example.com, not https://staging.example.com",
+            "gate: web.base.url.freeze is not set",
+        ]);
     });
 
     it("fails loudly on a missing snapshot, leaving the target untouched", () => {
@@ -204,6 +289,19 @@ describe("backup and restore on a real PostgreSQL and restic", function () {
         assert.notEqual(r.status, 0, r.out);
         assert.match(r.out, /restore failed; odoo_staging is untouched/);
         assert.deepEqual(tableFingerprints(env, "odoo_staging"), before);
+    });
+
+    it("runs the restic release the backup job deploys", () => {
+        const deployed = BACKUP_IMAGES.restic.split(":")[1];
+        const tested = /^restic (\d+\.\d+\.\d+) /.exec(
+            spawnSync("restic", ["version"], { encoding: "utf8" }).stdout,
+        )?.[1];
+        assert.equal(
+            tested,
+            deployed,
+            `the tests run restic ${tested} but the backup job deploys ${BACKUP_IMAGES.restic}: ` +
+                "test with the deployed release (README, Development) or move the pin",
+        );
     });
 
     it("refuses names that would reach into SQL", () => {

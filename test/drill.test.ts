@@ -8,10 +8,11 @@ describe("npm run drill (round trip on a real PostgreSQL)", function () {
         const r = runDrill({ partners: 500, attachments: 12, fileBytes: 512 });
         assert.deepEqual(r.problems, []);
         assert.deepEqual(r.rows, {
-            // 5 of production + database.is_neutralized + web.base.url.freeze - enterprise_code
-            ir_config_parameter: 6,
+            // 6 of production + database.is_neutralized + web.base.url.freeze - enterprise_code
+            ir_config_parameter: 7,
             ir_cron: 5,
             ir_mail_server: 3, // two real ones, deactivated, plus the dummy pointed at Mailpit
+            fetchmail_server: 1,
             ir_model_data: 2,
             res_partner: 500,
             res_users: 25,

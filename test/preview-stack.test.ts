@@ -3,6 +3,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { PLATFORM_EXTRAS_SQL } from "../components/backup-scripts";
 import {
     renderTemplateRefreshScript,
     renderPrCreateScript,
@@ -228,6 +229,7 @@ describe("preview database scripts on a real PostgreSQL", function () {
             FILESTORE_ROOT: fsRoot(),
             SPOOL: path.join(dir, "spool"),
             MAILPIT_HOST: "staging-mailpit",
+            BASE_URL: "https://staging.example.com",
         };
         createOdooDatabase(env, "odoo_staging", fsRoot(), {
             partners: 300,
@@ -274,12 +276,27 @@ describe("preview database scripts on a real PostgreSQL", function () {
     });
 
     it("template refresh copies neutralized staging into a template that refuses connections", () => {
+        // Staging as a refresh leaves it: Odoo's neutralization, then the platform's extras.
         psql(env, "odoo_staging", NEUTRALIZE_EMULATION_SQL);
-        psql(
-            env,
-            "odoo_staging",
-            "UPDATE ir_mail_server SET smtp_host = 'staging-mailpit' WHERE active",
+        const extras = spawnSync(
+            "psql",
+            [
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-v",
+                "base_url=https://staging.example.com",
+                "-v",
+                "mailpit_host=staging-mailpit",
+                "-v",
+                "mailpit_port=1025",
+                "-d",
+                "odoo_staging",
+            ],
+            { env, input: PLATFORM_EXTRAS_SQL, encoding: "utf8" },
         );
+        assert.equal(extras.status, 0, extras.stderr);
         const r = sh(renderTemplateRefreshScript(), { PGDATABASE: "odoo_staging" });
         assert.equal(r.status, 0, r.out);
         assert.equal(
@@ -318,7 +335,20 @@ describe("preview database scripts on a real PostgreSQL", function () {
             ),
         );
         assert.ok(a.nlink >= 3, "the filestore is hard-linked, not copied");
+        // Its own identity: not staging's uuid, nor the secret that signs staging's sessions.
+        const identity = (db: string) =>
+            psql(
+                env,
+                db,
+                "SELECT string_agg(value, ',' ORDER BY key) FROM ir_config_parameter WHERE key IN ('database.secret', 'database.uuid')",
+            );
+        const own = identity("odoo_pr_1");
+        assert.match(own, /^[0-9a-f-]{36},[0-9a-f-]{36}$/);
+        for (const part of identity("odoo_staging").split(",")) {
+            assert.ok(!own.includes(part), `the clone kept staging's ${part}`);
+        }
         assert.equal(sh(renderPrCreateScript(args(1))).status, 0, "create is idempotent");
+        assert.equal(identity("odoo_pr_1"), own, "a rerun keeps the clone's identity");
     });
 
     it("refuses a new PR when the dev host is at capacity, but not an existing one", () => {

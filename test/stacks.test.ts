@@ -434,7 +434,11 @@ describe("backup job in the program (offline, mocked cloud)", function () {
         assert.ok(env.includes("PGDATABASE=odoo"));
         assert.ok(env.includes("PGHOST=prod-postgres"));
         assert.ok(env.includes("TOOLS=docker"));
-        assert.ok(env.includes("RESTIC_IMAGE=restic/restic:0.17.3"));
+        assert.ok(env.includes("RESTIC_IMAGE=restic/restic:0.18.0"));
+        // odoo neutralize of a staging refresh finds custom modules through the stack's path.
+        const odooCmd = one(prod.resources, T.container, "prod-odoo").inputs["command"] as string[];
+        const addons = odooCmd.find((f) => f.startsWith("--addons-path="))!.slice(14);
+        assert.ok(env.includes(`ADDONS_PATH=${addons}`), env.join("\n"));
         assert.ok(holdsSecret(job.resource.rawInputs["envs"]));
         const uploads = Object.fromEntries(
             (job.inputs["uploads"] as { file: string; content: string }[]).map((u) => [
