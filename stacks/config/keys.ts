@@ -1,0 +1,436 @@
+/**
+ * The project's config keys: their table (the source of Pulumi.yaml), the defaults (the only place
+ * a default value is written) and the key sets the rules refer to.
+ */
+import { CANONICAL_ADDONS_PATH } from "../addons";
+
+/** The project name: the namespace of every config key (`odoo-platform:<key>`). */
+export const PROJECT = "odoo-platform";
+
+export const STAGES = ["production", "staging", "preview"] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** DigitalOcean regions that run droplets and volumes. */
+export const DROPLET_REGIONS = [
+    "nyc1",
+    "nyc3",
+    "sfo2",
+    "sfo3",
+    "ams3",
+    "sgp1",
+    "lon1",
+    "fra1",
+    "tor1",
+    "blr1",
+    "syd1",
+    "atl1",
+] as const;
+
+/** DigitalOcean regions that offer Spaces object storage. */
+export const SPACES_REGIONS = [
+    "nyc3",
+    "sfo2",
+    "sfo3",
+    "ams3",
+    "sgp1",
+    "fra1",
+    "syd1",
+    "blr1",
+    "lon1",
+    "tor1",
+    "atl1",
+] as const;
+
+export type ConfigKeyType = "string" | "integer" | "boolean" | "array" | "object";
+
+export interface ConfigKey {
+    readonly type: ConfigKeyType;
+    readonly secret?: boolean;
+    readonly description: string;
+}
+
+/**
+ * Every config key of the project. `Pulumi.yaml` declares exactly these (a test holds the two
+ * together); defaults live in `STAGE_DEFAULTS` and the schema below, nowhere else.
+ */
+export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
+    domain: {
+        type: "string",
+        description: "Apex domain of the Cloudflare zone, e.g. example.com.",
+    },
+    cloudflareZoneId: { type: "string", description: "Cloudflare zone id of `domain` (32 hex)." },
+    region: { type: "string", description: "DigitalOcean region of the host, e.g. fra1." },
+    runtime: {
+        type: "string",
+        description:
+            "Where Odoo runs: `droplet` (default) or `app-platform` (needs database managed).",
+    },
+    database: {
+        type: "string",
+        description: "Where PostgreSQL runs: `container` on the droplet (default) or `managed`.",
+    },
+    databaseSize: {
+        type: "string",
+        description: "Managed PostgreSQL node size, e.g. db-s-1vcpu-2gb.",
+    },
+    databaseNodeCount: {
+        type: "integer",
+        description:
+            "Managed PostgreSQL nodes: 1 primary plus standbys; production needs 2 or more.",
+    },
+    databaseVersion: { type: "string", description: "Managed PostgreSQL major version: 14 to 17." },
+    allowDatabaseMajorUpgrade: {
+        type: "boolean",
+        description: "Let a databaseVersion change reach the managed cluster (default false).",
+    },
+    appInstanceSize: {
+        type: "string",
+        description: "App Platform instance size of the web service, e.g. apps-s-1vcpu-2gb.",
+    },
+    appInstanceCount: {
+        type: "integer",
+        description: "App Platform web instances; production needs 2 or more.",
+    },
+    attachmentStorage: {
+        type: "string",
+        description: "App Platform: where attachments live, `database` (default) or `spaces`.",
+    },
+    appPushSecrets: {
+        type: "boolean",
+        description: "App Platform: send changed secret values on this up (default false).",
+    },
+    dropletSize: { type: "string", description: "Droplet size slug, e.g. s-2vcpu-4gb." },
+    volumeSizeGb: {
+        type: "integer",
+        description: "Block-storage volume size in GB for PostgreSQL data and the filestore.",
+    },
+    sshAllowedCidrs: {
+        type: "array",
+        description: "CIDRs allowed to reach SSH (22/tcp); the deploying machine must be in one.",
+    },
+    sshPublicKey: { type: "string", description: "Public key installed on the droplet for root." },
+    acmeEmail: { type: "string", description: "Contact e-mail for Let's Encrypt certificates." },
+    manageZoneSettings: {
+        type: "boolean",
+        description: "Whether this stack owns the zone's TLS settings (default: production only).",
+    },
+    odooVersion: { type: "string", description: "Odoo major version: 17.0, 18.0 or 19.0." },
+    odooImage: {
+        type: "string",
+        description: "Odoo image with the addons baked in (default: the official odoo:<version>).",
+    },
+    odooWorkers: { type: "integer", description: "Odoo HTTP worker processes." },
+    odooMaxCronThreads: {
+        type: "integer",
+        description: "Cron worker threads; must be 0 outside production.",
+    },
+    odooDatabase: { type: "string", description: "The one database this environment serves." },
+    odooAddonsPath: {
+        type: "array",
+        description: "Addons path; must equal the canonical list in stacks/addons-path.json.",
+    },
+    odooLimitMemorySoftMb: { type: "integer", description: "Odoo limit_memory_soft per worker." },
+    odooLimitMemoryHardMb: { type: "integer", description: "Odoo limit_memory_hard per worker." },
+    odooLimitTimeCpu: { type: "integer", description: "Odoo limit_time_cpu in seconds." },
+    odooLimitTimeReal: { type: "integer", description: "Odoo limit_time_real in seconds." },
+    odooContainerMemoryMb: { type: "integer", description: "Memory limit of the Odoo container." },
+    postgresImage: { type: "string", description: "PostgreSQL image for the database container." },
+    smtpHost: { type: "string", description: "Production outgoing mail server (production only)." },
+    smtpPort: { type: "integer", description: "Production SMTP port (production only)." },
+    smtpUser: { type: "string", description: "Production SMTP user (production only)." },
+    smtpSsl: { type: "boolean", description: "Use TLS to the SMTP server (production only)." },
+    smtpFrom: { type: "string", description: "Default From address (production only)." },
+    backupRegion: {
+        type: "string",
+        description: "Spaces region of the backup bucket; must differ from `region`.",
+    },
+    backupBucket: { type: "string", description: "Backup bucket name (globally unique)." },
+    backupSchedule: {
+        type: "string",
+        description: "Cron expression (UTC) of the nightly backup (production only).",
+    },
+    alertEmails: { type: "array", description: "E-mail addresses that receive alerts." },
+    alertSlackChannel: { type: "string", description: "Slack channel that receives alerts." },
+    adminPassword: {
+        type: "string",
+        secret: true,
+        description: "Odoo master password (admin_passwd), at least 16 characters.",
+    },
+    postgresPassword: {
+        type: "string",
+        secret: true,
+        description: "Password of the PostgreSQL role Odoo uses, at least 16 characters.",
+    },
+    smtpPassword: {
+        type: "string",
+        secret: true,
+        description: "Production SMTP password (production only).",
+    },
+    mailpitUiPassword: {
+        type: "string",
+        secret: true,
+        description: "Password of the Mailpit web UI (non-production only).",
+    },
+    alertSlackUrl: {
+        type: "string",
+        secret: true,
+        description: "Slack incoming-webhook URL for alerts.",
+    },
+    githubRepository: {
+        type: "string",
+        description:
+            "Odoo code repository to wire (name; owner from github:owner). Unset: no wiring.",
+    },
+    githubDefaultBranch: {
+        type: "string",
+        description:
+            "Default branch of the Odoo repository (protected; production deploys from it).",
+    },
+    githubRequiredChecks: {
+        type: "array",
+        description: "Production: status checks the default branch requires.",
+    },
+    githubProductionReviewers: {
+        type: "array",
+        description: "Production: GitHub user ids that must approve a production deployment.",
+    },
+    githubDispatchUrl: {
+        type: "string",
+        description: "Production: URL of the GitOps dispatch webhook on the Odoo repository.",
+    },
+    odooImageRepository: {
+        type: "string",
+        description: "Image repository CI pushes Odoo builds to, e.g. ghcr.io/example/odoo.",
+    },
+    stateBackendUrl: {
+        type: "string",
+        description: "Pulumi state backend URL CI logs in to, e.g. s3://bucket?endpoint=...",
+    },
+    ciPulumiPassphrase: {
+        type: "string",
+        secret: true,
+        description: "Secrets passphrase of the state, for this stage's GitHub environment.",
+    },
+    ciStateAccessKeyId: {
+        type: "string",
+        secret: true,
+        description: "Spaces key id of the state bucket, for this stage's GitHub environment.",
+    },
+    ciStateSecretAccessKey: {
+        type: "string",
+        secret: true,
+        description: "Spaces secret key of the state bucket, for this stage's GitHub environment.",
+    },
+    ciSshPrivateKey: {
+        type: "string",
+        secret: true,
+        description: "SSH private key CI uses to reach this stage's host.",
+    },
+    githubWebhookSecret: {
+        type: "string",
+        secret: true,
+        description: "Production: secret shared with the GitOps dispatch webhook.",
+    },
+    prEnvironments: {
+        type: "object",
+        description:
+            "Staging only: preview environments on the dev host: {max, ttlDays, memoryMb}.",
+    },
+    pr: {
+        type: "object",
+        description: "pr-<N> stacks only: {number, image (pinned by digest), updateModules}.",
+    },
+    stagingStack: {
+        type: "string",
+        description: "pr-<N> stacks only: the staging stack to reference (default: staging).",
+    },
+    resticPassword: {
+        type: "string",
+        secret: true,
+        description:
+            "Password of the restic backup repository (production only); keep a copy offline.",
+    },
+};
+
+/** Per-stage defaults: the only place a default value is written. */
+export const STAGE_DEFAULTS = {
+    production: {
+        dropletSize: "s-2vcpu-4gb",
+        volumeSizeGb: 100,
+        odooWorkers: 4,
+        odooMaxCronThreads: 2,
+        odooDatabase: "odoo",
+        odooContainerMemoryMb: 3584,
+        manageZoneSettings: true,
+        databaseSize: "db-s-1vcpu-2gb",
+        databaseNodeCount: 2,
+        appInstanceCount: 2,
+    },
+    staging: {
+        dropletSize: "s-2vcpu-4gb",
+        volumeSizeGb: 50,
+        odooWorkers: 2,
+        odooMaxCronThreads: 0,
+        odooDatabase: "odoo_staging",
+        odooContainerMemoryMb: 2048,
+        manageZoneSettings: false,
+        databaseSize: "db-s-1vcpu-1gb",
+        databaseNodeCount: 1,
+        appInstanceCount: 1,
+    },
+    preview: {
+        dropletSize: "s-2vcpu-4gb",
+        volumeSizeGb: 50,
+        odooWorkers: 0,
+        odooMaxCronThreads: 0,
+        odooDatabase: "odoo_preview",
+        odooContainerMemoryMb: 1024,
+        manageZoneSettings: false,
+        databaseSize: "db-s-1vcpu-1gb",
+        databaseNodeCount: 1,
+        appInstanceCount: 1,
+    },
+} as const satisfies Record<Stage, object>;
+
+export const COMMON_DEFAULTS = {
+    runtime: "droplet",
+    database: "container",
+    databaseVersion: "16",
+    allowDatabaseMajorUpgrade: false,
+    appInstanceSize: "apps-s-1vcpu-2gb",
+    attachmentStorage: "database",
+    appPushSecrets: false,
+    odooVersion: "18.0",
+    odooLimitMemorySoftMb: 2048,
+    odooLimitMemoryHardMb: 2560,
+    odooLimitTimeCpu: 600,
+    odooLimitTimeReal: 1200,
+    postgresImage: "postgres:16",
+    smtpPort: 587,
+    smtpSsl: true,
+    odooAddonsPath: CANONICAL_ADDONS_PATH,
+} as const;
+
+/** Secrets a stage's GitHub environment receives when githubRepository is set. */
+export const CI_SECRETS = [
+    "ciPulumiPassphrase",
+    "ciStateAccessKeyId",
+    "ciStateSecretAccessKey",
+    "ciSshPrivateKey",
+] as const;
+
+/** Keys only a pr-<N> stack carries. */
+export const PREVIEW_ONLY_KEYS = ["pr", "stagingStack"] as const;
+
+/** Keys a non-production stack must not carry: production mail and production backups. */
+export const PRODUCTION_ONLY_KEYS = [
+    "smtpHost",
+    "smtpPort",
+    "smtpUser",
+    "smtpSsl",
+    "smtpFrom",
+    "smtpPassword",
+    "backupRegion",
+    "backupBucket",
+    "backupSchedule",
+    "resticPassword",
+] as const;
+
+export const RUNTIMES = ["droplet", "app-platform"] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+/** Managed PostgreSQL major versions DigitalOcean offers. */
+export const DATABASE_VERSIONS = ["14", "15", "16", "17"] as const;
+
+/**
+ * App Platform instance sizes that may run more than one instance (the 0.5 GB and fixed 1 GB
+ * shared sizes are single-instance only), with the memory each gives Odoo.
+ */
+export const APP_INSTANCE_SIZES = [
+    "apps-s-1vcpu-1gb",
+    "apps-s-1vcpu-2gb",
+    "apps-s-2vcpu-4gb",
+    "apps-d-1vcpu-2gb",
+    "apps-d-1vcpu-4gb",
+    "apps-d-2vcpu-4gb",
+    "apps-d-2vcpu-8gb",
+    "apps-d-4vcpu-8gb",
+    "apps-d-4vcpu-16gb",
+    "apps-d-8vcpu-32gb",
+] as const;
+
+/** The runtime a raw config asks for; a bad value is left to the schema (droplet meanwhile). */
+export function runtimeOf(input: Readonly<Record<string, unknown>>): Runtime {
+    return input.runtime === "app-platform" ? "app-platform" : "droplet";
+}
+
+/** The database a raw config asks for: as said, or managed by default on App Platform. */
+export function databaseOf(input: Readonly<Record<string, unknown>>): "container" | "managed" {
+    const managed =
+        input.database === "managed" ||
+        (runtimeOf(input) === "app-platform" && input.database === undefined);
+    return managed ? "managed" : "container";
+}
+
+/** Keys only the App Platform runtime reads. */
+export const APP_PLATFORM_KEYS = [
+    "appInstanceSize",
+    "appInstanceCount",
+    "attachmentStorage",
+    "appPushSecrets",
+] as const;
+
+/** Keys only a managed database reads. */
+export const MANAGED_DATABASE_KEYS = [
+    "databaseSize",
+    "databaseNodeCount",
+    "databaseVersion",
+    "allowDatabaseMajorUpgrade",
+] as const;
+
+/** Registries App Platform pulls from, by the host an image reference starts with. */
+export const APP_REGISTRY_HOSTS = ["registry.digitalocean.com", "ghcr.io", "docker.io"] as const;
+
+export type SecretKey =
+    | "adminPassword"
+    | "postgresPassword"
+    | "smtpPassword"
+    | "mailpitUiPassword"
+    | "alertSlackUrl"
+    | "resticPassword"
+    | "ciPulumiPassphrase"
+    | "ciStateAccessKeyId"
+    | "ciStateSecretAccessKey"
+    | "ciSshPrivateKey"
+    | "githubWebhookSecret";
+
+/** Secrets a stage must have; the offline preview fills exactly these with placeholders. */
+export function requiredSecrets(
+    stage: Stage,
+    raw: Readonly<Record<string, string>> = {},
+): SecretKey[] {
+    if (stage === "preview") return []; // a preview stack's secrets come from staging
+    const choice = { runtime: raw[`${PROJECT}:runtime`], database: raw[`${PROJECT}:database`] };
+    const app = runtimeOf(choice) === "app-platform";
+    const managed = databaseOf(choice) === "managed";
+    const base: SecretKey[] =
+        stage === "production"
+            ? [
+                  "adminPassword",
+                  ...(managed ? [] : (["postgresPassword"] as const)),
+                  "smtpPassword",
+                  ...(app ? [] : ["resticPassword" as const]),
+              ]
+            : [
+                  "adminPassword",
+                  ...(managed ? [] : (["postgresPassword"] as const)),
+                  "mailpitUiPassword",
+              ];
+    const wired = raw[`${PROJECT}:githubRepository`] !== undefined;
+    const dispatch = raw[`${PROJECT}:githubDispatchUrl`] !== undefined;
+    return [
+        ...base,
+        ...(wired ? CI_SECRETS.filter((k) => !app || k !== "ciSshPrivateKey") : []),
+        ...(dispatch ? (["githubWebhookSecret"] as const) : []),
+    ];
+}
