@@ -29,7 +29,7 @@ function readSecrets(cfg: PlatformConfig): Secrets {
     return {
         adminPassword: config.requireSecret("adminPassword"),
         postgresPassword: optional("postgresPassword"),
-        smtpPassword: cfg.stage === "production" ? config.requireSecret("smtpPassword") : undefined,
+        smtpPassword: cfg.stage === "production" ? optional("smtpPassword") : undefined,
         mailpitUiPassword:
             cfg.stage === "production" ? undefined : config.requireSecret("mailpitUiPassword"),
         alertSlackUrl: optional("alertSlackUrl"),

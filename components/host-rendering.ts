@@ -118,8 +118,11 @@ export interface FirewallRule {
 }
 
 export const ANYWHERE = ["0.0.0.0/0", "::/0"] as const;
-/** TCP ports of outgoing mail: 25 (SMTP), 465 (SMTPS), 587 (submission). */
-export const SMTP_PORTS = [25, 465, 587] as const;
+/**
+ * TCP ports of outgoing mail: 25 (SMTP), 465 (SMTPS), 587 (submission), and 2525, the relays'
+ * alternative submission port that production uses on DigitalOcean.
+ */
+export const SMTP_PORTS = [25, 465, 587, 2525] as const;
 
 /** The TCP port ranges 1-65535 without the given ports, for a deny-by-omission firewall. */
 export function rangesWithout(excluded: readonly number[]): string[] {

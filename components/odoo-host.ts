@@ -19,8 +19,11 @@ export interface OdooHostArgs {
     readonly allowOutboundSmtp: boolean;
     /** Protect the volume and the reserved IP against deletion (production). @default false */
     readonly protectData?: boolean;
-    /** IP range of the VPC. @default 10.110.0.0/20 */
-    readonly vpcIpRange?: string;
+    /**
+     * IP range of the VPC: DigitalOcean refuses one that overlaps another network of the account,
+     * so each stack passes its own (config `vpcIpRange`).
+     */
+    readonly vpcIpRange: string;
     /** Tags put on the droplet, volume and firewall. */
     readonly tags: readonly string[];
 }
@@ -56,7 +59,7 @@ export class OdooHost extends pulumi.ComponentResource {
             {
                 name: `${physical}-vpc`,
                 region: args.region,
-                ipRange: args.vpcIpRange ?? "10.110.0.0/20",
+                ipRange: args.vpcIpRange,
                 description: `odoo-platform ${name}`,
             },
             child,

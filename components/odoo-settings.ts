@@ -11,7 +11,11 @@ export interface SmtpTarget {
     readonly host: string;
     readonly port: number;
     readonly user?: string;
-    readonly ssl?: boolean;
+    /**
+     * `starttls` renders `--smtp-ssl`, which Odoo takes as STARTTLS (its help text: "encrypted
+     * with SSL (STARTTLS)"); no flag speaks implicit TLS. @default none
+     */
+    readonly encryption?: "starttls" | "none";
     readonly from?: string;
 }
 
@@ -69,7 +73,7 @@ export function odooFlags(s: OdooSettings): string[] {
         `--smtp-port=${s.smtp.port}`,
     ];
     if (s.smtp.user !== undefined) flags.push(`--smtp-user=${s.smtp.user}`);
-    if (s.smtp.ssl === true) flags.push("--smtp-ssl");
+    if (s.smtp.encryption === "starttls") flags.push("--smtp-ssl");
     if (s.smtp.from !== undefined) flags.push(`--email-from=${s.smtp.from}`);
     if (s.updateModules !== undefined && s.updateModules.length > 0) {
         flags.push(`--update=${s.updateModules.join(",")}`);

@@ -1,14 +1,14 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { FirewallRule, T, coversPort, stageOf, stageSchema } from "./lib";
 
-export const SMTP_PORTS = [25, 465, 587];
+export const SMTP_PORTS = [25, 465, 587, 2525];
 
 /** Defence in depth: even a misconfigured Odoo on a non-prod host cannot reach a mail server. */
 export const egressNoSmtp: ResourceValidationPolicy = {
     name: "egress-no-smtp",
     description:
-        "Firewalls of staging and preview hosts must not allow outbound TCP 25, 465 or 587; write " +
-        "the allowed TCP ranges around them (1-24, 26-464, 466-586, 588-65535).",
+        "Firewalls of staging and preview hosts must not allow outbound TCP 25, 465, 587 or 2525 (mail submission); write " +
+        "the allowed TCP ranges around them (1-24, 26-464, 466-586, 588-2524, 2526-65535).",
     enforcementLevel: "mandatory",
     configSchema: { properties: { ...stageSchema } },
     validateResource: (args, reportViolation) => {
@@ -25,7 +25,7 @@ export const egressNoSmtp: ResourceValidationPolicy = {
             if (open.length > 0) {
                 reportViolation(
                     `outbound rule tcp/${rule.portRange ?? "all"} lets this non-production host reach ` +
-                        `SMTP port${open.length > 1 ? "s" : ""} ${open.join(", ")}; split the range around 25, 465 and 587.`,
+                        `SMTP port${open.length > 1 ? "s" : ""} ${open.join(", ")}; split the range around 25, 465, 587 and 2525.`,
                 );
             }
         }

@@ -12,6 +12,7 @@ export const STAGE_TAG = "odoo-platform:stage";
 
 export const T = {
     container: "docker:index/container:Container",
+    remoteImage: "docker:index/remoteImage:RemoteImage",
     firewall: "digitalocean:index/firewall:Firewall",
     droplet: "digitalocean:index/droplet:Droplet",
     volume: "digitalocean:index/volume:Volume",
@@ -137,6 +138,20 @@ export function coversPort(rule: FirewallRule, port: number): boolean {
 
 export const WORLD = ["0.0.0.0/0", "::/0"];
 
+/**
+ * Where the official `odoo` image keeps Odoo's core addons (the program's CORE_ADDONS_PATH, held
+ * equal by a test): the only addons path that image starts with.
+ */
+export const CORE_ADDONS_PATH = "/usr/lib/python3/dist-packages/odoo/addons";
+
+const OFFICIAL_IMAGE =
+    /^(?:(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\/)?(?:library\/)?odoo(?::[A-Za-z0-9_.-]+)?(?:@sha256:[0-9a-f]{64})?$/;
+
+/** Whether an image reference names Docker's official Odoo image (by tag or digest). */
+export function isOfficialImage(image: string): boolean {
+    return OFFICIAL_IMAGE.test(image);
+}
+
 /** The canonical addons path shipped with the repository, used when no policy config gives one. */
 export function repositoryAddonsPath(): string[] | undefined {
     const file = path.join(__dirname, "..", "stacks", "addons-path.json");
@@ -152,12 +167,34 @@ export function kind(type: string): string {
 /** The entrypoint of the App Platform image; its first argument is the process's role. */
 export const APP_ENTRYPOINT = "odoo-platform-entrypoint";
 
+export interface AppImageSpec {
+    registryType?: string;
+    registry?: string;
+    repository?: string;
+    tag?: string;
+    digest?: string;
+}
+
 interface AppComponentProps {
     name?: string;
     kind?: string;
     runCommand?: string;
     instanceCount?: number;
+    image?: AppImageSpec;
     envs?: { key?: string; value?: string }[];
+}
+
+/** An App Platform image source as an image reference (`ghcr.io/owner/repo@sha256:...`). */
+export function appImageRef(i: AppImageSpec | undefined): string | undefined {
+    if (i === undefined || i.repository === undefined) return undefined;
+    const version = i.digest !== undefined ? `@${i.digest}` : `:${i.tag ?? "latest"}`;
+    const host =
+        i.registryType === "GHCR"
+            ? `ghcr.io/${i.registry ?? ""}/`
+            : i.registryType === "DOCR"
+              ? `registry.digitalocean.com/${i.registry ?? "<account>"}/`
+              : `docker.io/${i.registry ?? "library"}/`;
+    return `${host}${i.repository}${version}`;
 }
 
 export interface AppProps {
@@ -185,7 +222,9 @@ export function appComponents(props: AppProps) {
  * The Odoo processes of an App Platform app, read like containers: command `odoo <flags>` from
  * the run command, envs the app's plus the component's, so container rules apply unchanged.
  */
-export function appOdooProcesses(props: AppProps): (ContainerProps & { role: string })[] {
+export function appOdooProcesses(
+    props: AppProps,
+): (ContainerProps & { role: string; image?: string })[] {
     const appEnvs = (props.spec?.envs ?? []).map((e) => `${e.key}=${e.value}`);
     return appComponents(props)
         .map((c) => ({ c, argv: (c.runCommand ?? "").trim().split(/\s+/) }))
@@ -193,6 +232,7 @@ export function appOdooProcesses(props: AppProps): (ContainerProps & { role: str
         .map(({ c, argv }) => ({
             name: c.name,
             role: argv[1] ?? "",
+            image: appImageRef(c.image),
             command: ["odoo", ...argv.slice(2)],
             envs: [...appEnvs, ...(c.envs ?? []).map((e) => `${e.key}=${e.value}`)],
         }));

@@ -25,3 +25,26 @@ export function addonsPathProblems(path: readonly string[]): string[] {
     });
     return problems;
 }
+
+/**
+ * Where the official `odoo:<version>` image keeps Odoo's own addons; it ships `/mnt/extra-addons`
+ * empty (observed on Odoo 18.0, see ../shared/odoo-facts.md).
+ */
+export const CORE_ADDONS_PATH = "/usr/lib/python3/dist-packages/odoo/addons";
+
+const OFFICIAL_IMAGE =
+    /^(?:(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\/)?(?:library\/)?odoo(?::[A-Za-z0-9_.-]+)?(?:@sha256:[0-9a-f]{64})?$/;
+
+/** Whether an image reference names Docker's official Odoo image (by tag or digest). */
+export function isOfficialImage(image: string): boolean {
+    return OFFICIAL_IMAGE.test(image);
+}
+
+/**
+ * The addons path an image can start with: the official image holds Odoo's core addons only, so
+ * any other entry makes Odoo exit at start (`option --addons-path: no such directory`); an image
+ * built by the platform's build holds exactly the canonical path.
+ */
+export function addonsPathFor(image: string): readonly string[] {
+    return isOfficialImage(image) ? [CORE_ADDONS_PATH] : CANONICAL_ADDONS_PATH;
+}

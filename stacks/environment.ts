@@ -54,9 +54,9 @@ export function odooSettings(cfg: PlatformConfig): OdooSettings {
             cfg.stage === "production" && cfg.smtpHost !== undefined
                 ? {
                       host: cfg.smtpHost,
-                      port: cfg.smtpPort ?? 587,
+                      port: cfg.smtpPort ?? 2525,
                       user: cfg.smtpUser,
-                      ssl: cfg.smtpSsl,
+                      encryption: cfg.smtpEncryption,
                       from: cfg.smtpFrom,
                   }
                 : // Replaced by the stack's Mailpit in OdooContainers.
@@ -265,6 +265,7 @@ function buildDropletEnvironment(
         volumeSizeGb: cfg.volumeSizeGb,
         sshAllowedCidrs: cfg.sshAllowedCidrs,
         sshPublicKey: cfg.sshPublicKey,
+        vpcIpRange: cfg.vpcIpRange,
         allowOutboundSmtp: production,
         protectData: production,
         tags,

@@ -42,10 +42,89 @@ export const APP_INSTANCE_PRICES: Readonly<Record<string, number>> = {
     "apps-d-8vcpu-32gb": 392,
 };
 
-/** Memory of a droplet size in MB, read from its slug (`s-2vcpu-4gb` → 4096). */
+/**
+ * Droplet sizes DigitalOcean offers (slugs of the OpenAPI spec's size examples and `doctl compute
+ * size list`), with vCPUs and memory. Basic sizes also come as `-amd` and `-intel` (premium CPUs,
+ * same memory). CPU-optimized `c-<n>` slugs do not encode memory: 2 GB per vCPU.
+ */
+const SIZE_FAMILIES: Readonly<Record<string, readonly [number, number][]>> = {
+    s: [
+        [1, 1],
+        [1, 2],
+        [2, 2],
+        [2, 4],
+        [4, 8],
+        [6, 16],
+        [8, 16],
+        [8, 32],
+        [12, 48],
+        [16, 64],
+        [20, 96],
+        [24, 128],
+        [32, 192],
+    ],
+    g: [
+        [2, 8],
+        [4, 16],
+        [8, 32],
+        [16, 64],
+        [32, 128],
+        [40, 160],
+    ],
+    m: [
+        [2, 16],
+        [4, 32],
+        [8, 64],
+        [16, 128],
+        [24, 192],
+        [32, 256],
+    ],
+    so1_5: [
+        [2, 16],
+        [4, 32],
+        [8, 64],
+        [16, 128],
+        [24, 192],
+        [32, 256],
+    ],
+};
+
+export interface DropletSize {
+    readonly vcpus: number;
+    readonly memoryMb: number;
+}
+
+function buildSizes(): Record<string, DropletSize> {
+    const out: Record<string, DropletSize> = {
+        "s-1vcpu-512mb-10gb": { vcpus: 1, memoryMb: 512 },
+    };
+    const add = (slug: string, vcpus: number, gb: number) => {
+        out[slug] = { vcpus, memoryMb: gb * 1024 };
+    };
+    for (const [family, sizes] of Object.entries(SIZE_FAMILIES)) {
+        const prefixes =
+            family === "g" ? ["g", "gd"] : family === "m" ? ["m", "m3", "m6"] : [family];
+        for (const [vcpus, gb] of sizes) {
+            for (const prefix of prefixes) {
+                const slug = `${prefix}-${vcpus}vcpu-${gb}gb`;
+                add(slug, vcpus, gb);
+                if (prefix === "s") {
+                    add(`${slug}-amd`, vcpus, gb);
+                    add(`${slug}-intel`, vcpus, gb);
+                }
+                if (prefix === "gd" || prefix === "so1_5") add(`${slug}-intel`, vcpus, gb);
+            }
+        }
+    }
+    for (const n of [2, 4, 8, 16, 32, 48]) add(`c-${n}`, n, n * 2);
+    return out;
+}
+
+export const DROPLET_SIZES: Readonly<Record<string, DropletSize>> = buildSizes();
+
+/** Memory of a droplet size in MB; undefined for a slug DigitalOcean does not offer. */
 export function dropletMemoryMb(size: string): number | undefined {
-    const m = /-(\d+)gb(-|$)/.exec(size);
-    return m ? Number(m[1]) * 1024 : undefined;
+    return DROPLET_SIZES[size]?.memoryMb;
 }
 
 /**

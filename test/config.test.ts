@@ -2,7 +2,13 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { CANONICAL_ADDONS_PATH } from "../stacks/addons";
+import * as packLib from "../policy/lib";
+import {
+    CANONICAL_ADDONS_PATH,
+    CORE_ADDONS_PATH,
+    addonsPathFor,
+    isOfficialImage,
+} from "../stacks/addons";
 import {
     CONFIG_KEYS,
     ConfigError,
@@ -24,6 +30,42 @@ function problemsOf(stack: "prod" | "staging", overrides: Record<string, string 
     assert.fail("the config was accepted");
 }
 
+describe("addons path of an image", () => {
+    const official = [
+        "odoo:18.0",
+        "odoo",
+        "odoo:17",
+        "library/odoo:19.0",
+        "docker.io/library/odoo:18.0-20250421",
+        "docker.io/odoo@sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945",
+    ];
+    const built = [
+        "ghcr.io/example/odoo@sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945",
+        "example/odoo:18.0",
+        "registry.digitalocean.com/example/odoo:main",
+        "docker.io/example/odoo:18.0",
+        "odoo-custom:18.0",
+    ];
+    it("gives the official image its core addons only, a built image the canonical path", () => {
+        for (const image of official) {
+            assert.ok(isOfficialImage(image), image);
+            assert.deepEqual(addonsPathFor(image), [CORE_ADDONS_PATH], image);
+        }
+        for (const image of built) {
+            assert.ok(!isOfficialImage(image), image);
+            assert.deepEqual(addonsPathFor(image), CANONICAL_ADDONS_PATH, image);
+        }
+    });
+
+    it("is read the same way by the policy pack", () => {
+        assert.equal(packLib.CORE_ADDONS_PATH, CORE_ADDONS_PATH);
+        for (const image of [...official, ...built]) {
+            assert.equal(packLib.isOfficialImage(image), isOfficialImage(image), image);
+        }
+        assert.deepEqual(packLib.repositoryAddonsPath(), CANONICAL_ADDONS_PATH);
+    });
+});
+
 describe("config schema", () => {
     it("accepts both example stacks and fills the stage defaults", () => {
         const staging = parseConfig("staging", exampleConfig("staging").config);
@@ -32,7 +74,11 @@ describe("config schema", () => {
         assert.equal(staging.odooWorkers, STAGE_DEFAULTS.staging.odooWorkers);
         assert.equal(staging.odooDatabase, "odoo_staging");
         assert.equal(staging.odooImage, "odoo:18.0");
-        assert.deepEqual(staging.odooAddonsPath, [...CANONICAL_ADDONS_PATH]);
+        // The official image holds Odoo's core addons only: anything else would stop Odoo.
+        assert.deepEqual(staging.odooAddonsPath, ["/usr/lib/python3/dist-packages/odoo/addons"]);
+        // (2 workers + 0 cron + 1 gevent) x 768 MB + 256 MB
+        assert.equal(staging.odooContainerMemoryMb, 2560);
+        assert.equal(staging.vpcIpRange, "10.60.16.0/20");
         assert.equal(staging.smtpHost, undefined);
         assert.equal(staging.smtpPort, undefined);
         assert.equal(staging.manageZoneSettings, false);
@@ -40,8 +86,12 @@ describe("config schema", () => {
         const prod = parseConfig("prod", exampleConfig("prod").config);
         assert.equal(prod.stage, "production");
         assert.equal(prod.odooMaxCronThreads, 2);
-        assert.equal(prod.odooWorkers, 6);
-        assert.equal(prod.smtpSsl, true);
+        assert.equal(prod.odooWorkers, 4);
+        assert.equal(prod.smtpEncryption, "starttls");
+        assert.equal(prod.smtpPort, 2525);
+        // (4 workers + 2 cron + 1 gevent) x 768 MB + 256 MB
+        assert.equal(prod.odooContainerMemoryMb, 5632);
+        assert.equal(prod.vpcIpRange, "10.60.0.0/20");
         assert.equal(prod.backupRegion, "ams3");
         assert.equal(prod.manageZoneSettings, true);
     });
@@ -59,12 +109,16 @@ describe("config schema", () => {
             exampleConfig("prod", {
                 manageZoneSettings: "false",
                 odooWorkers: "0",
-                smtpSsl: "false",
+                odooMaxCronThreads: "0",
+                smtpUser: undefined,
+                smtpPassword: undefined,
+                smtpEncryption: "none",
             }).config,
         );
         assert.equal(prod.manageZoneSettings, false);
         assert.equal(prod.odooWorkers, 0);
-        assert.equal(prod.smtpSsl, false);
+        assert.equal(prod.odooMaxCronThreads, 0);
+        assert.equal(prod.smtpEncryption, "none");
     });
 
     // Each malformed config, the key it must name, and a fragment of the message.
@@ -193,11 +247,98 @@ describe("config schema", () => {
             /required in production/,
         ],
         [
-            "production without SMTP password",
+            "production SMTP user without its password",
             "prod",
             { smtpPassword: undefined },
             "smtpPassword",
-            /required in production/,
+            /smtpUser and smtpPassword \(secret\) go together/,
+        ],
+        [
+            "production SMTP on a port DigitalOcean blocks",
+            "prod",
+            { smtpPort: "587" },
+            "smtpPort",
+            /blocked for outbound mail from DigitalOcean droplets.*port 2525/,
+        ],
+        [
+            "implicit TLS, which Odoo's flags cannot speak",
+            "prod",
+            { smtpEncryption: "ssl" },
+            "smtpEncryption",
+            /must be starttls or none: Odoo's --smtp-ssl is STARTTLS/,
+        ],
+        [
+            "a password sent in the clear",
+            "prod",
+            { smtpEncryption: "none" },
+            "smtpEncryption",
+            /would send smtpUser's password unencrypted/,
+        ],
+        [
+            "the replaced smtpSsl",
+            "prod",
+            { smtpSsl: "true" },
+            "smtpSsl",
+            /is not a setting any more: it was replaced by smtpEncryption/,
+        ],
+        [
+            "a container smaller than its processes at their hard limit",
+            "prod",
+            { odooContainerMemoryMb: "4096" },
+            "odooContainerMemoryMb",
+            /\(4 workers \+ 2 cron \+ 1 gevent\) x 768 MB \(odooLimitMemoryHardMb\) \+ 256 MB main process = 5632 MB/,
+        ],
+        [
+            "a droplet too small for the Odoo container and the rest",
+            "prod",
+            { dropletSize: "s-2vcpu-4gb" },
+            "dropletSize",
+            /s-2vcpu-4gb has 4096 MB, less than the Odoo container's 5632 MB .* plus 1152 MB for the system, PostgreSQL/,
+        ],
+        [
+            "an addons path the official image lacks",
+            "staging",
+            {
+                odooAddonsPath:
+                    '["/mnt/extra-addons/custom","/usr/lib/python3/dist-packages/odoo/addons"]',
+            },
+            "odooAddonsPath",
+            /names \/mnt\/extra-addons\/custom, which the official image odoo:18\.0 does not hold.*no such directory/,
+        ],
+        [
+            "a VPC range that overlaps the other stack's",
+            "prod",
+            { vpcIpRange: "10.60.16.0/24" },
+            "vpcIpRange",
+            /overlaps 10\.60\.16\.0\/20, the staging stack's default range: DigitalOcean refuses/,
+        ],
+        [
+            "a VPC range DigitalOcean refuses",
+            "staging",
+            { vpcIpRange: "10.229.0.0/20" },
+            "vpcIpRange",
+            /overlaps 10\.229\.0\.0\/16: DigitalOcean refuses it in every region/,
+        ],
+        [
+            "a public VPC range",
+            "staging",
+            { vpcIpRange: "8.8.0.0/20" },
+            "vpcIpRange",
+            /must lie in a private IPv4 range/,
+        ],
+        [
+            "a VPC range with host bits",
+            "staging",
+            { vpcIpRange: "10.61.0.1/20" },
+            "vpcIpRange",
+            /has host bits set; the network is 10\.61\.0\.0\/20/,
+        ],
+        [
+            "a VPC larger than DigitalOcean makes",
+            "staging",
+            { vpcIpRange: "10.0.0.0/12" },
+            "vpcIpRange",
+            /must be \/16 to \/28/,
         ],
         [
             "production without backup region",
@@ -347,6 +488,8 @@ describe("config schema", () => {
         });
         const keys = err.problems.map((p) => p.key).sort();
         assert.deepEqual(keys, [
+            // relative, and not what the official image holds
+            "odoo-platform:odooAddonsPath",
             "odoo-platform:odooAddonsPath",
             "odoo-platform:odooMaxCronThreads",
             "odoo-platform:region",
@@ -355,7 +498,7 @@ describe("config schema", () => {
         ]);
         assert.match(
             err.message,
-            /^stack "staging" has 5 configuration problems; nothing was created/,
+            /^stack "staging" has 6 configuration problems; nothing was created/,
         );
     });
 

@@ -8,6 +8,9 @@ import { runAppStack, runStack } from "./helpers";
 
 type Raw = Record<string, unknown>;
 
+const BUILT_IMAGE =
+    "ghcr.io/example/odoo@sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945";
+
 /** A deep copy of a run with one resource's wire inputs (or options) changed. */
 function mutate(
     run: ProgramRun,
@@ -60,10 +63,13 @@ describe("policy pack over the Analyzer protocol", function () {
     let appProd: ProgramRun;
     let managedProd: ProgramRun;
     let managedStaging: ProgramRun;
+    /** Production on an image of the platform's build, which holds the canonical addons path. */
+    let builtProd: ProgramRun;
     before(async () => {
         pack = await PolicyPackProcess.start();
         staging = await runStack("staging");
         prod = await runStack("prod");
+        builtProd = await runStack("prod", { odooImage: BUILT_IMAGE });
         appStaging = await runAppStack("staging");
         appProd = await runAppStack("prod");
         managedProd = await runStack("prod", { database: "managed", postgresPassword: undefined });
@@ -93,7 +99,11 @@ describe("policy pack over the Analyzer protocol", function () {
     it("serves every policy file of the pack, with the levels decided for it", () => {
         const files = fs
             .readdirSync(POLICY_DIR)
-            .filter((f) => f.endsWith(".ts") && !["index.ts", "lib.ts", "policies.ts"].includes(f))
+            .filter(
+                (f) =>
+                    f.endsWith(".ts") &&
+                    !["index.ts", "lib.ts", "net.ts", "policies.ts"].includes(f),
+            )
             .map((f) => f.replace(/\.ts$/, ""))
             .sort();
         const served = pack.policies.map((p) => p.name).sort();
@@ -115,6 +125,7 @@ describe("policy pack over the Analyzer protocol", function () {
     it("passes the example staging and prod stacks with no violation at all", async () => {
         assert.deepEqual(await analyze(staging), []);
         assert.deepEqual(await analyze(prod), []);
+        assert.deepEqual(await analyze(builtProd), [], "production on a built image");
     });
 
     it("passes the App Platform examples with no violation at all", async () => {
@@ -216,7 +227,7 @@ describe("policy pack over the Analyzer protocol", function () {
         [
             "reordered addons path",
             () =>
-                mutate(prod, "prod-odoo", (i) => {
+                mutate(builtProd, "prod-odoo", (i) => {
                     const p = /--addons-path=(.*)/
                         .exec(command(i).find((c) => c.startsWith("--addons-path="))!)![1]
                         .split(",");
@@ -224,17 +235,31 @@ describe("policy pack over the Analyzer protocol", function () {
                 }),
             "odoo-addons-path",
             "mandatory",
-            /differs from the canonical list\.\n  expected: \/mnt\/extra-addons\/custom,.*\n  found:    \/mnt\/extra-addons\/oca\/server-tools,/,
+            /differs from the canonical list the platform's build puts in ghcr\.io\/example\/odoo@sha256:4f53cda1.*\n  expected: \/mnt\/extra-addons\/custom,.*\n  found:    \/mnt\/extra-addons\/oca\/server-tools,/,
         ],
         [
             "relative addons entry",
             () =>
-                mutate(prod, "prod-odoo", (i) =>
+                mutate(builtProd, "prod-odoo", (i) =>
                     setFlag(i, "addons-path", "/mnt/extra-addons/custom,oca/web"),
                 ),
             "odoo-addons-path",
             "mandatory",
             /relative entries \(oca\/web\)/,
+        ],
+        [
+            "the official image with folders it does not hold",
+            () =>
+                mutate(staging, "staging-odoo", (i) =>
+                    setFlag(
+                        i,
+                        "addons-path",
+                        "/mnt/extra-addons/custom,/usr/lib/python3/dist-packages/odoo/addons",
+                    ),
+                ),
+            "odoo-addons-path",
+            "mandatory",
+            /the official image odoo:18\.0 holds Odoo's core addons only, but Odoo runs with \/mnt\/extra-addons\/custom,.*no such directory/,
         ],
         // isolation-production-reach
         [

@@ -56,7 +56,10 @@ describe("pr-<N> stack (offline, mocked staging reference)", function () {
 
     it("runs the PR image with neutralized flags, a memory limit and its own host name", () => {
         const odoo = one(run.resources, "docker:index/container:Container", "pr-42-odoo").inputs;
-        assert.equal(odoo["image"], IMAGE);
+        // The container runs what the PR image resource pulled: the image by its digest.
+        const image = one(run.resources, "docker:index/remoteImage:RemoteImage", "pr-42-image");
+        assert.equal(image.inputs["name"], IMAGE);
+        assert.match(String(odoo["image"]), /^sha256:[0-9a-f]{64}$/);
         assert.equal(odoo["memory"], 1536);
         const cmd = odoo["command"] as string[];
         for (const f of [

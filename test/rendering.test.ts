@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import {
     firewallRules,
+    SMTP_PORTS,
     rangesWithout,
     renderCloudInit,
     renderPrepareScript,
@@ -38,9 +39,9 @@ const production: OdooSettings = {
     maxCronThreads: 2,
     smtp: {
         host: "smtp.example.com",
-        port: 587,
+        port: 2525,
         user: "odoo@example.com",
-        ssl: true,
+        encryption: "starttls",
         from: "erp@example.com",
     },
 };
@@ -187,6 +188,13 @@ describe("traefik", () => {
 describe("host rendering", () => {
     it("leaves out exactly 25, 465 and 587 from the TCP ranges", () => {
         assert.deepEqual(rangesWithout([25, 465, 587]), ["1-24", "26-464", "466-586", "588-65535"]);
+        assert.deepEqual(rangesWithout(SMTP_PORTS), [
+            "1-24",
+            "26-464",
+            "466-586",
+            "588-2524",
+            "2526-65535",
+        ]);
         assert.deepEqual(rangesWithout([1, 65535]), ["2-65534"]);
         assert.deepEqual(rangesWithout([]), ["1-65535"]);
     });
@@ -200,7 +208,7 @@ describe("host rendering", () => {
             { protocol: "icmp", addresses: ["0.0.0.0/0", "::/0"] },
         ]);
         const tcpOut = nonProd.outbound.filter((r) => r.protocol === "tcp").map((r) => r.portRange);
-        assert.deepEqual(tcpOut, ["1-24", "26-464", "466-586", "588-65535"]);
+        assert.deepEqual(tcpOut, ["1-24", "26-464", "466-586", "588-2524", "2526-65535"]);
         // DNS over UDP, NTP and ICMP still leave the host.
         assert.ok(nonProd.outbound.some((r) => r.protocol === "udp" && r.portRange === "1-65535"));
         assert.ok(nonProd.outbound.some((r) => r.protocol === "icmp"));

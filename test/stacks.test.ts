@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { renderBackupScript, renderRestoreScript } from "../components/backup-scripts";
 import { renderTemplateRefreshScript } from "../components/preview-scripts";
-import { CANONICAL_ADDONS_PATH } from "../stacks/addons";
+import { CORE_ADDONS_PATH } from "../stacks/addons";
 import { ProgramRun, RecordedResource, inputsOf } from "../tools/mock-cloud";
 import { countByType, holdsSecret, one, ofType, runStack } from "./helpers";
 
@@ -99,9 +99,10 @@ describe("staging stack (offline, mocked cloud)", function () {
             { protocol: "tcp", portRange: "1-24", destinationAddresses: ["0.0.0.0/0", "::/0"] },
             { protocol: "tcp", portRange: "26-464", destinationAddresses: ["0.0.0.0/0", "::/0"] },
             { protocol: "tcp", portRange: "466-586", destinationAddresses: ["0.0.0.0/0", "::/0"] },
+            { protocol: "tcp", portRange: "588-2524", destinationAddresses: ["0.0.0.0/0", "::/0"] },
             {
                 protocol: "tcp",
-                portRange: "588-65535",
+                portRange: "2526-65535",
                 destinationAddresses: ["0.0.0.0/0", "::/0"],
             },
             { protocol: "udp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },
@@ -118,8 +119,11 @@ describe("staging stack (offline, mocked cloud)", function () {
         assert.ok(!cmd.some((c) => c.startsWith("--smtp-user") || c === "--smtp-ssl"));
         assert.ok(cmd.includes("--no-database-list"));
         assert.ok(cmd.includes("--db-filter=^odoo_staging$"));
-        assert.ok(cmd.includes(`--addons-path=${CANONICAL_ADDONS_PATH.join(",")}`));
-        assert.equal(odoo["memory"], 2048);
+        // The official image holds the core addons only; anything else stops Odoo at start.
+        assert.ok(cmd.includes(`--addons-path=${CORE_ADDONS_PATH}`));
+        assert.ok(cmd.includes("--limit-memory-hard=805306368")); // 768 MB
+        // (2 workers + 1 gevent) x 768 MB + 256 MB: every process fits at its hard limit.
+        assert.equal(odoo["memory"], 2560);
         const env = containerEnv(run, "staging-odoo");
         assert.ok(env.includes("ODOO_STAGE=staging"));
         assert.ok(env.includes("HOST=staging-postgres"));
@@ -338,10 +342,12 @@ describe("production stack (offline, mocked cloud)", function () {
         const cmd = one(run.resources, T.container, "prod-odoo").inputs["command"] as string[];
         assert.ok(cmd.includes("--max-cron-threads=2"));
         assert.ok(cmd.includes("--smtp=smtp.example.com"));
-        assert.ok(cmd.includes("--smtp-port=587"));
+        assert.ok(cmd.includes("--smtp-port=2525"));
         assert.ok(cmd.includes("--smtp-user=odoo@example.com"));
-        assert.ok(cmd.includes("--smtp-ssl"));
-        assert.ok(cmd.includes("--workers=6"));
+        assert.ok(cmd.includes("--smtp-ssl")); // STARTTLS, as Odoo reads the flag
+        assert.ok(cmd.includes("--workers=4"));
+        // (4 workers + 2 cron + 1 gevent) x 768 MB + 256 MB
+        assert.equal(one(run.resources, T.container, "prod-odoo").inputs["memory"], 5632);
         assert.ok(containerEnv(run, "prod-odoo").includes("ODOO_STAGE=production"));
         const conf = (
             one(run.resources, T.container, "prod-odoo").inputs["uploads"] as { content: string }[]

@@ -121,11 +121,18 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
             return { accessKey: "DO00PREVIEWKEY", secretKey: "preview-secret-key" };
         case "cloudflare:index/apiToken:ApiToken":
             return { value: "preview-cloudflare-token" };
-        case "docker:index/remoteImage:RemoteImage":
+        case "docker:index/remoteImage:RemoteImage": {
+            // As `docker inspect` reports a pulled image (the provider's documented source): the
+            // image id is `sha256:<hex>`, and the repo digest names the repository without a tag.
+            const ref = String(inputs["name"]);
+            const at = ref.indexOf("@");
+            const repository = (at >= 0 ? ref.slice(0, at) : ref).replace(/:[^/:]+$/, "");
+            const pinned = at >= 0 ? ref.slice(at + 1) : `sha256:${digest(`manifest ${ref}`)}`;
             return {
-                imageId: inputs["name"],
-                repoDigest: `${inputs["name"]}@sha256:${digest(String(inputs["name"]))}`,
+                imageId: `sha256:${digest(`config ${ref}`)}`,
+                repoDigest: `${repository}@${pinned}`,
             };
+        }
         case "command:local:Command":
             return { stdout: "", stderr: "" };
         case "digitalocean:index/databaseCluster:DatabaseCluster": {

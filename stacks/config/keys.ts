@@ -2,7 +2,6 @@
  * The project's config keys: their table (the source of Pulumi.yaml), the defaults (the only place
  * a default value is written) and the key sets the rules refer to.
  */
-import { CANONICAL_ADDONS_PATH } from "../addons";
 
 /** The project name: the namespace of every config key (`odoo-platform:<key>`). */
 export const PROJECT = "odoo-platform";
@@ -127,18 +126,38 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
     odooDatabase: { type: "string", description: "The one database this environment serves." },
     odooAddonsPath: {
         type: "array",
-        description: "Addons path; must equal the canonical list in stacks/addons-path.json.",
+        description:
+            "Addons path (default: the image's: core only for the official image, else stacks/addons-path.json).",
+    },
+    vpcIpRange: {
+        type: "string",
+        description:
+            "IPv4 range of the host's VPC; each stack of an account needs its own (DigitalOcean refuses overlaps).",
+    },
+    appRegistryCredentials: {
+        type: "string",
+        secret: true,
+        description:
+            "App Platform: <user>:<token> that pulls a private image from GHCR or Docker Hub.",
     },
     odooLimitMemorySoftMb: { type: "integer", description: "Odoo limit_memory_soft per worker." },
     odooLimitMemoryHardMb: { type: "integer", description: "Odoo limit_memory_hard per worker." },
     odooLimitTimeCpu: { type: "integer", description: "Odoo limit_time_cpu in seconds." },
     odooLimitTimeReal: { type: "integer", description: "Odoo limit_time_real in seconds." },
-    odooContainerMemoryMb: { type: "integer", description: "Memory limit of the Odoo container." },
+    odooContainerMemoryMb: {
+        type: "integer",
+        description:
+            "Memory limit of the Odoo container (default: what its processes may use at their hard limit).",
+    },
     postgresImage: { type: "string", description: "PostgreSQL image for the database container." },
     smtpHost: { type: "string", description: "Production outgoing mail server (production only)." },
     smtpPort: { type: "integer", description: "Production SMTP port (production only)." },
     smtpUser: { type: "string", description: "Production SMTP user (production only)." },
-    smtpSsl: { type: "boolean", description: "Use TLS to the SMTP server (production only)." },
+    smtpEncryption: {
+        type: "string",
+        description:
+            "Production SMTP encryption: starttls (default) or none; Odoo's flags speak no implicit TLS.",
+    },
     smtpFrom: { type: "string", description: "Default From address (production only)." },
     backupRegion: {
         type: "string",
@@ -255,12 +274,12 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
 /** Per-stage defaults: the only place a default value is written. */
 export const STAGE_DEFAULTS = {
     production: {
-        dropletSize: "s-2vcpu-4gb",
+        dropletSize: "s-4vcpu-8gb",
         volumeSizeGb: 100,
         odooWorkers: 4,
         odooMaxCronThreads: 2,
         odooDatabase: "odoo",
-        odooContainerMemoryMb: 3584,
+        vpcIpRange: "10.60.0.0/20",
         manageZoneSettings: true,
         databaseSize: "db-s-1vcpu-2gb",
         databaseNodeCount: 2,
@@ -272,7 +291,7 @@ export const STAGE_DEFAULTS = {
         odooWorkers: 2,
         odooMaxCronThreads: 0,
         odooDatabase: "odoo_staging",
-        odooContainerMemoryMb: 2048,
+        vpcIpRange: "10.60.16.0/20",
         manageZoneSettings: false,
         databaseSize: "db-s-1vcpu-1gb",
         databaseNodeCount: 1,
@@ -284,7 +303,8 @@ export const STAGE_DEFAULTS = {
         odooWorkers: 0,
         odooMaxCronThreads: 0,
         odooDatabase: "odoo_preview",
-        odooContainerMemoryMb: 1024,
+        // A pr-<N> stack has no VPC of its own: it runs on the staging host.
+        vpcIpRange: "10.60.16.0/20",
         manageZoneSettings: false,
         databaseSize: "db-s-1vcpu-1gb",
         databaseNodeCount: 1,
@@ -301,15 +321,26 @@ export const COMMON_DEFAULTS = {
     attachmentStorage: "database",
     appPushSecrets: false,
     odooVersion: "18.0",
-    odooLimitMemorySoftMb: 2048,
-    odooLimitMemoryHardMb: 2560,
+    // Per process. Odoo 18's HTTP worker measured 270 MB of address space and 110 MB resident
+    // (base, web, mail); 768 MB leaves room for reports and imports while a 4 GB staging host
+    // still holds two workers at their limit (stacks/config/sizing.ts).
+    odooLimitMemorySoftMb: 640,
+    odooLimitMemoryHardMb: 768,
     odooLimitTimeCpu: 600,
     odooLimitTimeReal: 1200,
     postgresImage: "postgres:16",
-    smtpPort: 587,
-    smtpSsl: true,
-    odooAddonsPath: CANONICAL_ADDONS_PATH,
+    // DigitalOcean blocks outbound 25, 465 and 587 from droplets; relays such as SendGrid,
+    // Mailgun, Postmark, Brevo and Amazon SES also listen on 2525.
+    smtpPort: 2525,
+    smtpEncryption: "starttls",
 } as const;
+
+/** Keys that were renamed or replaced, with what a stack file should say instead. */
+export const REPLACED_KEYS: Readonly<Record<string, string>> = {
+    smtpSsl:
+        "was replaced by smtpEncryption: set it to starttls (what --smtp-ssl meant) or none, " +
+        "then remove smtpSsl",
+};
 
 /** Secrets a stage's GitHub environment receives when githubRepository is set. */
 export const CI_SECRETS = [
@@ -327,7 +358,7 @@ export const PRODUCTION_ONLY_KEYS = [
     "smtpHost",
     "smtpPort",
     "smtpUser",
-    "smtpSsl",
+    "smtpEncryption",
     "smtpFrom",
     "smtpPassword",
     "backupRegion",
@@ -402,7 +433,8 @@ export type SecretKey =
     | "ciStateAccessKeyId"
     | "ciStateSecretAccessKey"
     | "ciSshPrivateKey"
-    | "githubWebhookSecret";
+    | "githubWebhookSecret"
+    | "appRegistryCredentials";
 
 /** Secrets a stage must have; the offline preview fills exactly these with placeholders. */
 export function requiredSecrets(
@@ -418,7 +450,8 @@ export function requiredSecrets(
             ? [
                   "adminPassword",
                   ...(managed ? [] : (["postgresPassword"] as const)),
-                  "smtpPassword",
+                  // A relay without login takes neither user nor password.
+                  ...(raw[`${PROJECT}:smtpUser`] === undefined ? [] : ["smtpPassword" as const]),
                   ...(app ? [] : ["resticPassword" as const]),
               ]
             : [

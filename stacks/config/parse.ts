@@ -4,6 +4,7 @@ import {
     CONFIG_KEYS,
     PREVIEW_ONLY_KEYS,
     PROJECT,
+    REPLACED_KEYS,
     SecretKey,
     Stage,
     databaseOf,
@@ -45,9 +46,13 @@ function collectInput(
         const [ns, key] = fullKey.includes(":") ? fullKey.split(":", 2) : [PROJECT, fullKey];
         if (ns !== PROJECT) continue; // provider config such as digitalocean:token
         if (!(key in CONFIG_KEYS)) {
+            const replaced = REPLACED_KEYS[key];
             problems.push({
                 key: `${PROJECT}:${key}`,
-                message: "is not a setting of this project (a typo?); see the README config table",
+                message:
+                    replaced === undefined
+                        ? "is not a setting of this project (a typo?); see the README config table"
+                        : `is not a setting any more: it ${replaced}`,
                 found: JSON.stringify(value),
             });
             continue;
@@ -137,6 +142,7 @@ export function parseConfig(
         ciStateSecretAccessKey: _c3,
         ciSshPrivateKey: _c4,
         githubWebhookSecret: _w,
+        appRegistryCredentials: _g,
         ...plain
     } = result.data;
     return { ...plain, stack, stage };

@@ -1,5 +1,6 @@
 /** Rules across keys, stages, the runtime and the database choice. */
-import { addonsPathProblems } from "../addons";
+import { CORE_ADDONS_PATH, addonsPathFor, addonsPathProblems, isOfficialImage } from "../addons";
+import { dropletMemoryMb } from "../prices";
 import {
     APP_PLATFORM_KEYS,
     APP_REGISTRY_HOSTS,
@@ -15,7 +16,9 @@ import {
     databaseOf,
     runtimeOf,
 } from "./keys";
+import { rangesOverlap } from "./network";
 import { ConfigProblem, renderFound } from "./problems";
+import { hostReserveMb, odooMemoryArithmetic, odooMemoryNeedMb } from "./sizing";
 
 /** Reports each of `keys` that is set, with one message: they do not belong in this stack. */
 function refuseSet(
@@ -41,15 +44,15 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
     const num = (key: string, dflt: number) =>
         typeof c[key] === "number" ? (c[key] as number) : dflt;
 
-    if (Array.isArray(c.odooAddonsPath) && c.odooAddonsPath.every((e) => typeof e === "string")) {
-        for (const p of addonsPathProblems(c.odooAddonsPath as string[]))
-            issue("odooAddonsPath", p);
-    }
+    addonsPathChecks(stage, c, issue);
     const soft = num("odooLimitMemorySoftMb", d.odooLimitMemorySoftMb);
     const hard = num("odooLimitMemoryHardMb", d.odooLimitMemoryHardMb);
     if (soft >= hard) {
         issue("odooLimitMemorySoftMb", `must be below odooLimitMemoryHardMb (${hard})`);
     }
+    if (runtimeOf(c) === "droplet") memoryChecks(stage, c, issue);
+    vpcChecks(stage, c, issue);
+    if (stage === "production") smtpChecks(c, issue);
     if ((c.alertSlackChannel === undefined) !== (c.alertSlackUrl === undefined)) {
         issue(
             c.alertSlackChannel === undefined ? "alertSlackChannel" : "alertSlackUrl",
@@ -110,7 +113,7 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
     }
     if (stage === "production") {
         const offSite = c.runtime !== "app-platform";
-        for (const key of ["smtpHost", "smtpUser", "smtpFrom", "smtpPassword", "backupRegion"]) {
+        for (const key of ["smtpHost", "smtpFrom", "backupRegion"]) {
             if (c[key] === undefined && (offSite || key !== "backupRegion")) {
                 issue(key, "is required in production (real mail and off-site backups)");
             }
@@ -265,4 +268,135 @@ export function appRegistryHost(image: string): (typeof APP_REGISTRY_HOSTS)[numb
     return (APP_REGISTRY_HOSTS as readonly string[]).includes(first)
         ? (first as (typeof APP_REGISTRY_HOSTS)[number])
         : undefined;
+}
+
+type Issue = (key: string, message: string) => void;
+
+/** The image a raw config runs: as set, or the official image of its Odoo version. */
+function imageOf(stage: Stage, c: Readonly<Record<string, unknown>>): string {
+    const version = typeof c.odooVersion === "string" ? c.odooVersion : COMMON_DEFAULTS.odooVersion;
+    return typeof c.odooImage === "string" ? c.odooImage : `odoo:${version}`;
+}
+
+/**
+ * The addons path must be one the image starts with: Odoo exits when an entry is missing or
+ * holds no module (`option --addons-path: no such directory`, observed on Odoo 17 and 18).
+ */
+function addonsPathChecks(stage: Stage, c: Readonly<Record<string, unknown>>, issue: Issue) {
+    const path = c.odooAddonsPath;
+    if (!Array.isArray(path) || !path.every((e) => typeof e === "string")) return;
+    for (const p of addonsPathProblems(path as string[])) issue("odooAddonsPath", p);
+    const image = imageOf(stage, c);
+    const expected = addonsPathFor(image);
+    if (path.join(",") === expected.join(",")) return;
+    if (isOfficialImage(image)) {
+        const lacking = (path as string[]).filter((e) => e !== CORE_ADDONS_PATH);
+        issue(
+            "odooAddonsPath",
+            `names ${lacking.join(", ") || "no core entry"}, which the official image ${image} ` +
+                `does not hold (it has ${CORE_ADDONS_PATH} only): Odoo would exit at start with ` +
+                "'option --addons-path: no such directory'. Build your image with the platform's " +
+                'build (README, "Bring your Odoo repository") and set odooImage to it, or remove ' +
+                "odooAddonsPath",
+        );
+    } else {
+        issue(
+            "odooAddonsPath",
+            `must be the path the platform's build puts in ${image}: ${expected.join(",")} ` +
+                "(stacks/addons-path.json); remove odooAddonsPath, or change " +
+                "stacks/addons-path.json and rebuild the image",
+        );
+    }
+}
+
+/**
+ * The Odoo container must hold its processes at their hard limit, and the droplet must hold the
+ * container beside PostgreSQL, Traefik, the backup job and Mailpit. Both with the arithmetic.
+ */
+function memoryChecks(stage: Stage, c: Readonly<Record<string, unknown>>, issue: Issue) {
+    const d = { ...COMMON_DEFAULTS, ...STAGE_DEFAULTS[stage] };
+    const n = (key: keyof typeof d) => (typeof c[key] === "number" ? (c[key] as number) : d[key]);
+    const processes = {
+        workers: n("odooWorkers") as number,
+        // Outside production crons are refused anyway; count what will run.
+        cronThreads: stage === "production" ? (n("odooMaxCronThreads") as number) : 0,
+        limitMemoryHardMb: n("odooLimitMemoryHardMb") as number,
+    };
+    const need = odooMemoryNeedMb(processes);
+    const set = c.odooContainerMemoryMb;
+    if (typeof set === "number" && set < need) {
+        issue(
+            "odooContainerMemoryMb",
+            `must hold every Odoo process at its hard limit: ${odooMemoryArithmetic(processes)}; ` +
+                "below that the kernel kills a worker mid-request before Odoo's limit acts. " +
+                "Raise it, or lower odooWorkers, odooMaxCronThreads or odooLimitMemoryHardMb",
+        );
+        return;
+    }
+    const container = typeof set === "number" ? set : need;
+    const size = typeof c.dropletSize === "string" ? c.dropletSize : d.dropletSize;
+    const memory = dropletMemoryMb(size);
+    if (memory === undefined) return; // an unknown size is the schema's problem
+    const reserve = hostReserveMb({
+        production: stage === "production",
+        databaseContainer: databaseOf(c) === "container",
+    });
+    if (container + reserve > memory) {
+        issue(
+            typeof c.dropletSize === "string" ? "dropletSize" : "odooContainerMemoryMb",
+            `${size} has ${memory} MB, less than the Odoo container's ${container} MB ` +
+                `(${typeof set === "number" ? "odooContainerMemoryMb" : odooMemoryArithmetic(processes)}) ` +
+                `plus ${reserve} MB for the system, PostgreSQL, Traefik, backups` +
+                `${stage === "production" ? "" : " and Mailpit"}. Pick a larger dropletSize, or ` +
+                "lower odooWorkers, odooMaxCronThreads or odooLimitMemoryHardMb",
+        );
+    }
+}
+
+/** Each stack's VPC needs its own range: DigitalOcean refuses overlapping ones in one account. */
+function vpcChecks(stage: Stage, c: Readonly<Record<string, unknown>>, issue: Issue) {
+    if (typeof c.vpcIpRange !== "string" || stage === "preview") return;
+    const other = stage === "production" ? "staging" : "production";
+    const theirs = STAGE_DEFAULTS[other].vpcIpRange;
+    if (rangesOverlap(c.vpcIpRange, theirs)) {
+        issue(
+            "vpcIpRange",
+            `overlaps ${theirs}, the ${other === "production" ? "prod" : "staging"} stack's ` +
+                "default range: DigitalOcean refuses overlapping VPC ranges in one account. " +
+                "Pick a range of your own (e.g. 10.61.0.0/20)",
+        );
+    }
+}
+
+/** SMTP ports DigitalOcean blocks for outbound traffic from droplets. */
+export const BLOCKED_SMTP_PORTS = [25, 465, 587] as const;
+
+/** Production mail must leave the host and must not carry its password in the clear. */
+function smtpChecks(c: Readonly<Record<string, unknown>>, issue: Issue) {
+    const port = c.smtpPort;
+    if (
+        runtimeOf(c) === "droplet" &&
+        typeof port === "number" &&
+        (BLOCKED_SMTP_PORTS as readonly number[]).includes(port)
+    ) {
+        issue(
+            "smtpPort",
+            `is blocked for outbound mail from DigitalOcean droplets (25, and 465 and 587 since ` +
+                "2025-03-06): Odoo could never send. Use your relay's port 2525 (SendGrid, " +
+                "Mailgun, Postmark, Brevo and Amazon SES listen there) with smtpEncryption starttls",
+        );
+    }
+    if ((c.smtpUser === undefined) !== (c.smtpPassword === undefined)) {
+        issue(
+            c.smtpUser === undefined ? "smtpUser" : "smtpPassword",
+            "smtpUser and smtpPassword (secret) go together; leave both out for a relay that " +
+                "takes mail without login",
+        );
+    }
+    if (c.smtpEncryption === "none" && c.smtpUser !== undefined) {
+        issue(
+            "smtpEncryption",
+            "none would send smtpUser's password unencrypted to the relay: use starttls",
+        );
+    }
 }

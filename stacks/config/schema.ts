@@ -11,6 +11,9 @@ import {
     STAGE_DEFAULTS,
     Stage,
 } from "./keys";
+import { addonsPathFor } from "../addons";
+import { vpcRangeProblem } from "./network";
+import { odooMemoryNeedMb } from "./sizing";
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const CIDR4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
@@ -136,12 +139,19 @@ export function configSchema(
                 .default(d.odooDatabase),
             odooAddonsPath: z
                 .array(z.string(), { error: "must be a list of absolute paths" })
-                .default([...d.odooAddonsPath]),
+                .optional(),
             odooLimitMemorySoftMb: int(256, 65536, "MB").default(d.odooLimitMemorySoftMb),
             odooLimitMemoryHardMb: int(256, 65536, "MB").default(d.odooLimitMemoryHardMb),
             odooLimitTimeCpu: int(10, 86400, "seconds").default(d.odooLimitTimeCpu),
             odooLimitTimeReal: int(10, 86400, "seconds").default(d.odooLimitTimeReal),
-            odooContainerMemoryMb: int(512, 262144, "MB").default(d.odooContainerMemoryMb),
+            odooContainerMemoryMb: int(512, 262144, "MB").optional(),
+            vpcIpRange: z
+                .string()
+                .superRefine((v, ctx) => {
+                    const problem = vpcRangeProblem(v);
+                    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+                })
+                .default(d.vpcIpRange),
             postgresImage: z
                 .string()
                 .regex(
@@ -152,7 +162,14 @@ export function configSchema(
             smtpHost: z.string().regex(HOSTNAME, "must be a host name").optional(),
             smtpPort: int(1, 65535, "TCP port").optional(),
             smtpUser: z.string().min(1).optional(),
-            smtpSsl: z.boolean().optional(),
+            smtpEncryption: z
+                .enum(["starttls", "none"], {
+                    error:
+                        "must be starttls or none: Odoo's --smtp-ssl is STARTTLS, and no flag " +
+                        "speaks implicit TLS (port 465); that takes an outgoing mail server record " +
+                        "in Odoo's settings",
+                })
+                .optional(),
             smtpFrom: z.string().regex(EMAIL, "must be an e-mail address").optional(),
             backupRegion: z
                 .enum(SPACES_REGIONS, {
@@ -237,24 +254,41 @@ export function configSchema(
                 password("PostgreSQL password"),
             ),
             smtpPassword: z.string().optional(),
+            appRegistryCredentials: z
+                .string()
+                .regex(
+                    /^[^\s:]+:\S+$/,
+                    "must be <user>:<token>, e.g. a GitHub user and a token with read:packages",
+                )
+                .optional(),
             mailpitUiPassword: z.string().optional(),
             alertSlackUrl: z
                 .string()
                 .regex(/^https:\/\/hooks\.slack\.com\//, "must be a Slack incoming-webhook URL")
                 .optional(),
         })
-        .transform((c) => ({
-            ...c,
-            odooImage: c.odooImage ?? `odoo:${c.odooVersion}`,
-            // Production alone sends mail and keeps off-site backups; its keys get defaults.
-            smtpPort: production ? (c.smtpPort ?? d.smtpPort) : undefined,
-            smtpSsl: production ? (c.smtpSsl ?? d.smtpSsl) : undefined,
-            backupSchedule: production ? (c.backupSchedule ?? "15 2 * * *") : undefined,
-            prEnvironments:
-                stage === "staging"
-                    ? (c.prEnvironments ?? { max: 8, ttlDays: 14, memoryMb: 1536 })
-                    : undefined,
-        }));
+        .transform((c) => {
+            const odooImage = c.odooImage ?? `odoo:${c.odooVersion}`;
+            const processes = {
+                workers: c.odooWorkers,
+                cronThreads: c.odooMaxCronThreads,
+                limitMemoryHardMb: c.odooLimitMemoryHardMb,
+            };
+            return {
+                ...c,
+                odooImage,
+                odooAddonsPath: c.odooAddonsPath ?? [...addonsPathFor(odooImage)],
+                odooContainerMemoryMb: c.odooContainerMemoryMb ?? odooMemoryNeedMb(processes),
+                // Production alone sends mail and keeps off-site backups; its keys get defaults.
+                smtpPort: production ? (c.smtpPort ?? d.smtpPort) : undefined,
+                smtpEncryption: production ? (c.smtpEncryption ?? d.smtpEncryption) : undefined,
+                backupSchedule: production ? (c.backupSchedule ?? "15 2 * * *") : undefined,
+                prEnvironments:
+                    stage === "staging"
+                        ? (c.prEnvironments ?? { max: 8, ttlDays: 14, memoryMb: 1536 })
+                        : undefined,
+            };
+        });
 }
 
 export type ValidConfig = z.output<ReturnType<typeof configSchema>>;
