@@ -42,6 +42,7 @@ function readSecrets(cfg: PlatformConfig): Secrets {
         ciStateSecretAccessKey: optional("ciStateSecretAccessKey"),
         ciSshPrivateKey: optional("ciSshPrivateKey"),
         githubWebhookSecret: optional("githubWebhookSecret"),
+        appRegistryCredentials: optional("appRegistryCredentials"),
     };
 }
 

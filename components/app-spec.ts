@@ -1,16 +1,10 @@
 /**
- * The App Platform runtime as pure functions: the Odoo processes (web, websocket, cron, upgrade
- * job) as run commands of the image's `odoo-platform-entrypoint`, their environment, and the
- * ingress. Same stage settings as the droplet runtime (`odooFlags`); no secret is ever part of a
- * run command or a GENERAL env.
+ * The App Platform runtime as pure functions: the Odoo processes (web, cron, upgrade job) as run
+ * commands of the image's `odoo-platform-entrypoint`, their environment, their health checks and
+ * the ingress. Same stage settings as the droplet runtime (`odooFlags`); no secret is ever part of
+ * a run command or a GENERAL env.
  */
-import {
-    MAILPIT_SMTP_PORT,
-    ODOO_GEVENT_PORT,
-    ODOO_HTTP_PORT,
-    OdooSettings,
-    odooFlags,
-} from "./odoo-settings";
+import { MAILPIT_SMTP_PORT, ODOO_HTTP_PORT, OdooSettings, odooFlags } from "./odoo-settings";
 
 /** The entrypoint script baked into the App Platform image (examples/app-platform/). */
 export const APP_ENTRYPOINT = "odoo-platform-entrypoint";
@@ -18,16 +12,13 @@ export const APP_ENTRYPOINT = "odoo-platform-entrypoint";
 /** Component names: also their host names on the app's private network. */
 export const APP_COMPONENTS = {
     web: "web",
-    websocket: "websocket",
     cron: "cron",
     upgrade: "upgrade",
     mailpit: "mailpit",
     db: "db",
 } as const;
 
-export type AppRole = "web" | "websocket" | "cron" | "upgrade";
-
-export type AttachmentStorage = "database" | "spaces";
+export type AppRole = "web" | "cron" | "upgrade";
 
 /** Odoo major version as configured (`odooVersion`), e.g. "18.0". */
 export type OdooVersion = string;
@@ -36,23 +27,30 @@ const major = (v: OdooVersion) => Number(v.split(".")[0]);
 
 /**
  * Server-wide modules: Odoo's own defaults (`base,web`; 19 adds `rpc`, which `--load` would
- * otherwise drop, and with it XML-RPC and JSON-RPC), Redis sessions always, S3 attachments when
- * they live in Spaces.
+ * otherwise drop, and with it XML-RPC and JSON-RPC) and the Redis session store.
  */
-export function serverWideModules(storage: AttachmentStorage, version: OdooVersion): string[] {
-    return [
-        "base",
-        ...(major(version) >= 19 ? ["rpc"] : []),
-        "web",
-        "session_redis",
-        ...(storage === "spaces" ? ["attachment_s3"] : []),
-    ];
+export function serverWideModules(version: OdooVersion): string[] {
+    return ["base", ...(major(version) >= 19 ? ["rpc"] : []), "web", "session_redis"];
 }
 
-/** Value of Odoo's `ir_attachment.location` system parameter for a storage choice. */
-export function attachmentLocation(storage: AttachmentStorage): "db" | "s3" {
-    return storage === "spaces" ? "s3" : "db";
-}
+/**
+ * Where attachments live on App Platform: in the database. An instance's disk does not outlive a
+ * deploy, and no maintained module stores Odoo 17-19 attachments in S3 (camptocamp's
+ * attachment_s3 stops at 15.0; its maintainers point to OCA/storage).
+ */
+export const APP_ATTACHMENT_LOCATION = "db";
+
+/**
+ * Health checks of the web component. Readiness asks for the login page: it renders only when
+ * the registry and every server-wide module loaded (observed on Odoo 18: with a `--load` module
+ * that cannot be imported `/web/health` answers 200 and `/web/login` 500). Liveness asks
+ * `/web/health`, which answers while the process serves at all: a broken deploy is kept from
+ * traffic, not restarted in a loop.
+ */
+export const APP_HEALTH = {
+    readiness: { httpPath: "/web/login", port: ODOO_HTTP_PORT },
+    liveness: { httpPath: "/web/health", port: ODOO_HTTP_PORT },
+} as const;
 
 /**
  * Flags each role sets itself, and `--db-filter`: with `--database` alone Odoo serves exactly that
@@ -72,29 +70,20 @@ const DROP = new Set([
 /**
  * The run command of one Odoo process. Every role starts from the droplet runtime's flags (stage,
  * database, addons path, limits, mail) and differs only where its job does:
- * - web: prefork workers, HTTP on 8069, no crons;
- * - websocket: `odoo gevent` on 8072, where `/websocket` is routed, no crons;
+ * - web: the threaded server, HTTP and `/websocket` on 8069, no crons. App Platform routes a
+ *   component to one port, and the prefork server starts a gevent process for `/websocket` on
+ *   another port beside its workers whenever it serves HTTP (Odoo 18 `PreforkServer`); threaded,
+ *   one process serves both, and instances, not workers, scale it out;
  * - cron: no HTTP, the stage's cron threads; the only process that runs crons;
  * - upgrade: `--update=all --stop-after-init`, the PRE_DEPLOY job.
  */
-export function appRunCommand(
-    role: AppRole,
-    s: OdooSettings,
-    storage: AttachmentStorage,
-    version: OdooVersion,
-): string[] {
+export function appRunCommand(role: AppRole, s: OdooSettings, version: OdooVersion): string[] {
     const base = odooFlags(s)
         .slice(1) // "odoo"
         .filter((f) => !DROP.has(f.split("=")[0]));
-    const load = `--load=${serverWideModules(storage, version).join(",")}`;
+    const load = `--load=${serverWideModules(version).join(",")}`;
     const byRole: Record<AppRole, string[]> = {
-        web: [
-            `--workers=${s.workers}`,
-            "--max-cron-threads=0",
-            `--http-port=${ODOO_HTTP_PORT}`,
-            `--gevent-port=${ODOO_GEVENT_PORT}`,
-        ],
-        websocket: ["--workers=0", "--max-cron-threads=0", `--gevent-port=${ODOO_GEVENT_PORT}`],
+        web: ["--workers=0", "--max-cron-threads=0", `--http-port=${ODOO_HTTP_PORT}`],
         cron: ["--workers=0", `--max-cron-threads=${s.maxCronThreads}`, "--no-http"],
         upgrade: [
             "--workers=0",
@@ -157,28 +146,15 @@ export function databaseEnv(database: string, via?: { host: string; port: number
 
 /**
  * App-level environment, seen by every component (Mailpit included), so never a secret: the
- * stage, where attachments live, the session store switch and, with Spaces, the bucket.
+ * stage, where attachments live, and the session store switch.
  */
-export function appLevelEnv(
-    stage: string,
-    storage: AttachmentStorage,
-    bucket?: { endpoint: string; region: string; name: string },
-): AppEnv[] {
-    const envs = [
+export function appLevelEnv(stage: string): AppEnv[] {
+    return [
         general("ODOO_STAGE", stage),
-        general("ODOO_ATTACHMENT_LOCATION", attachmentLocation(storage)),
+        general("ODOO_ATTACHMENT_LOCATION", APP_ATTACHMENT_LOCATION),
         general("ODOO_SESSION_REDIS", "1"),
         general("ODOO_SESSION_REDIS_PREFIX", stage),
     ];
-    if (storage === "spaces") {
-        if (bucket === undefined) throw new Error("attachmentStorage spaces needs a bucket");
-        envs.push(
-            general("AWS_HOST", bucket.endpoint),
-            general("AWS_REGION", bucket.region),
-            general("AWS_BUCKETNAME", bucket.name),
-        );
-    }
-    return envs;
 }
 
 /** App Platform region of a DigitalOcean datacenter: `fra1` → `fra`. */
@@ -186,12 +162,14 @@ export function appRegion(region: string): string {
     return region.replace(/\d+$/, "");
 }
 
-export interface ImageSource {
+export interface ImageSource<S = string> {
     readonly registryType: "DOCR" | "GHCR" | "DOCKER_HUB";
     readonly registry?: string;
     readonly repository: string;
     readonly tag?: string;
     readonly digest?: string;
+    /** `<user>:<token>` for a private GHCR or Docker Hub image (DOCR needs none). */
+    readonly registryCredentials?: S;
 }
 
 /** An image reference as App Platform's image source: registry type, registry, repository, tag or digest. */
@@ -233,9 +211,9 @@ export interface IngressRule {
 }
 
 /**
- * Routes, most specific first: the Mailpit UI by host name (non-production), `/websocket` to the
- * gevent service with its path kept (App Platform strips a matched prefix unless told not to),
- * everything else to the web service.
+ * Routes, most specific first: the Mailpit UI by host name (non-production), everything else of
+ * Odoo's host, `/websocket` included, to the web service with its path kept (App Platform strips a
+ * matched prefix unless told not to).
  */
 export function ingressRules(odooHost: string, mailpitHost?: string): IngressRule[] {
     const rules: IngressRule[] = [];
@@ -245,15 +223,9 @@ export function ingressRules(odooHost: string, mailpitHost?: string): IngressRul
             match: { authority: { exact: mailpitHost }, path: { prefix: "/" } },
         });
     }
-    rules.push(
-        {
-            component: { name: APP_COMPONENTS.websocket, preservePathPrefix: true },
-            match: { authority: { exact: odooHost }, path: { prefix: "/websocket" } },
-        },
-        {
-            component: { name: APP_COMPONENTS.web, preservePathPrefix: true },
-            match: { authority: { exact: odooHost }, path: { prefix: "/" } },
-        },
-    );
+    rules.push({
+        component: { name: APP_COMPONENTS.web, preservePathPrefix: true },
+        match: { authority: { exact: odooHost }, path: { prefix: "/" } },
+    });
     return rules;
 }

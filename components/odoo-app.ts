@@ -2,8 +2,9 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import {
     APP_COMPONENTS,
+    APP_HEALTH,
     AppEnv,
-    AttachmentStorage,
+    AppRole,
     appLevelEnv,
     appRegion,
     appRunCommand,
@@ -13,10 +14,9 @@ import {
     imageSource,
     ingressRules,
 } from "./app-spec";
-import { BackupBucket } from "./backup-bucket";
 import { IMAGES, MAILPIT_SETTINGS } from "./odoo-containers";
 import { ManagedDatabase } from "./managed-database";
-import { ODOO_GEVENT_PORT, ODOO_HTTP_PORT, OdooSettings } from "./odoo-settings";
+import { ODOO_HTTP_PORT, OdooSettings } from "./odoo-settings";
 
 /** The session store: a small Valkey cluster; a session outlives every deploy and instance. */
 export const SESSION_STORE = { engine: "valkey", version: "8", size: "db-s-1vcpu-1gb" } as const;
@@ -26,11 +26,15 @@ export interface OdooAppArgs {
     readonly region: string;
     /** Odoo image built from examples/app-platform/Dockerfile (entrypoint, session store). */
     readonly image: string;
+    /**
+     * `<user>:<token>` that pulls a private image from GHCR or Docker Hub. Secret. @default none:
+     * a DOCR image of the same account or a public image needs none.
+     */
+    readonly registryCredentials?: pulumi.Input<string>;
     /** Stage settings, the same as the droplet runtime's. */
     readonly odoo: OdooSettings;
     /** Odoo major version, e.g. "18.0": server-wide modules and demo data depend on it. */
     readonly odooVersion: string;
-    readonly attachmentStorage: AttachmentStorage;
     /** Web instances (production: 2 or more) and their size. */
     readonly instanceCount: number;
     readonly instanceSize: string;
@@ -46,12 +50,12 @@ export interface OdooAppArgs {
     readonly mailpitUiPassword?: pulumi.Input<string>;
     /**
      * Send secret values with this update. App Platform answers a SECRET env with its ciphertext
-     * (`EV[1:...]`), which never equals the value sent, so by default the components' envs are left
-     * as deployed and an unchanged `up` does not redeploy. Set for the one `up` that rotates a
-     * secret.
+     * (`EV[1:...]`), which never equals the value sent, so by default the components' envs (and
+     * registry credentials) are left as deployed and an unchanged `up` does not redeploy. Set for
+     * the one `up` that rotates a secret.
      */
     readonly pushSecrets: boolean;
-    /** Production: protect the attachment bucket and the session store. */
+    /** Production: protect the session store. */
     readonly protect: boolean;
     readonly tags: readonly string[];
 }
@@ -65,19 +69,28 @@ const secret = (key: string, value: pulumi.Input<string>): Env => ({
     type: "SECRET",
 });
 
+const COMPONENT_ALERTS = [
+    { rule: "CPU_UTILIZATION", operator: "GREATER_THAN", value: 85, window: "TEN_MINUTES" },
+    { rule: "MEM_UTILIZATION", operator: "GREATER_THAN", value: 90, window: "TEN_MINUTES" },
+    { rule: "RESTART_COUNT", operator: "GREATER_THAN", value: 3, window: "THIRTY_MINUTES" },
+];
+
 /**
- * Odoo on DigitalOcean App Platform: a web service (N instances, health check on /web/health), a
- * websocket service that `/websocket` is routed to, a cron worker (production only, the one place
- * crons run), a PRE_DEPLOY job that upgrades the modules before a deploy takes traffic, Mailpit
- * outside production, app alerts, a Valkey session store, and attachments in the database or a
- * private Spaces bucket. Data lives in the ManagedDatabase, whose firewall admits this app only.
+ * Odoo on DigitalOcean App Platform: a web service (N instances of the threaded server, HTTP and
+ * `/websocket` on one port, kept from traffic until the login page renders), a cron worker
+ * (production only, the one place crons run), a PRE_DEPLOY job that upgrades the modules before a
+ * deploy takes traffic, Mailpit outside production, app alerts, a Valkey session store, and
+ * attachments in the database. Data lives in the ManagedDatabase, whose firewall admits this app
+ * only.
  */
 export class OdooApp extends pulumi.ComponentResource {
     public readonly app: digitalocean.App;
     public readonly sessions: digitalocean.DatabaseCluster;
-    public readonly attachments?: BackupBucket;
     /** Paths of the spec left as deployed unless `pushSecrets` (see there). */
-    public readonly secretEnvPaths: string[];
+    public readonly secretPaths: string[];
+
+    private readonly args: OdooAppArgs;
+    private readonly odooSecrets: Env[];
 
     constructor(name: string, args: OdooAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("odoo-platform:app:OdooApp", name, {}, opts);
@@ -88,114 +101,126 @@ export class OdooApp extends pulumi.ComponentResource {
         if (production && args.instanceCount < 2) {
             throw new Error(`${name}: production runs at least 2 web instances`);
         }
-        const child = { parent: this };
-        const appName = `odoo-${name}`;
+        this.args = args;
+        this.sessions = this.sessionStore(name);
+        this.odooSecrets = [
+            secret("ODOO_ADMIN_PASSWD", args.adminPassword),
+            secret("ODOO_SESSION_REDIS_URL", this.sessions.uri),
+            ...(production && args.smtpPassword !== undefined
+                ? [secret("ODOO_SMTP_PASSWORD", args.smtpPassword)]
+                : []),
+        ];
 
-        this.sessions = new digitalocean.DatabaseCluster(
+        const services = [this.webService(), ...this.mailpitService()];
+        const workers = args.odoo.maxCronThreads > 0 ? [this.cronWorker()] : [];
+        const jobs = [this.upgradeJob()];
+        const odooImages = (list: string, n: number) =>
+            args.registryCredentials === undefined
+                ? []
+                : Array.from(
+                      { length: n },
+                      (_, i) => `spec.${list}[${i}].image.registryCredentials`,
+                  );
+        this.secretPaths = [
+            ...services.map((_, i) => `spec.services[${i}].envs`),
+            ...workers.map((_, i) => `spec.workers[${i}].envs`),
+            ...jobs.map((_, i) => `spec.jobs[${i}].envs`),
+            // Odoo's components come first in each list; Mailpit's image is public.
+            ...odooImages("services", 1),
+            ...odooImages("workers", workers.length),
+            ...odooImages("jobs", jobs.length),
+        ];
+        this.app = this.appSpec(name, services, workers, jobs);
+
+        args.database.trust([{ type: "app", value: this.app.id }]);
+        new digitalocean.DatabaseFirewall(
+            `${name}-sessions-firewall`,
+            { clusterId: this.sessions.id, rules: [{ type: "app", value: this.app.id }] },
+            { parent: this },
+        );
+
+        this.registerOutputs({ defaultIngress: this.app.defaultIngress });
+    }
+
+    /** The Valkey cluster that keeps sessions across deploys and instances. */
+    private sessionStore(name: string): digitalocean.DatabaseCluster {
+        return new digitalocean.DatabaseCluster(
             `${name}-sessions`,
             {
                 name: `odoo-${name}-sessions`,
                 engine: SESSION_STORE.engine,
                 version: SESSION_STORE.version,
                 size: SESSION_STORE.size,
-                region: args.region,
+                region: this.args.region,
                 nodeCount: 1,
-                tags: [...args.tags],
+                tags: [...this.args.tags],
             },
             {
-                ...child,
-                protect: args.protect,
+                parent: this,
+                protect: this.args.protect,
                 additionalSecretOutputs: ["password", "uri", "privateUri"],
             },
         );
+    }
 
-        let bucket: { endpoint: string; region: string; name: string } | undefined;
-        const storageSecrets: Env[] = [];
-        if (args.attachmentStorage === "spaces") {
-            const attachments = new BackupBucket(
-                `${name}-attachments`,
-                {
-                    bucketName: `${appName}-attachments`,
-                    region: args.region,
-                    keyPurpose: "attachments",
-                    protect: args.protect,
-                },
-                child,
-            );
-            this.attachments = attachments;
-            bucket = {
-                endpoint: attachments.endpoint,
-                region: args.region,
-                name: `${appName}-attachments`,
-            };
-            storageSecrets.push(
-                secret("AWS_ACCESS_KEY_ID", attachments.accessKeyId),
-                secret("AWS_SECRET_ACCESS_KEY", attachments.secretAccessKey),
-            );
-        }
+    /** The Odoo image as App Platform pulls it, with the registry credentials when given. */
+    private odooImage() {
+        const source = imageSource(this.args.image);
+        const credentials = this.args.registryCredentials;
+        return credentials === undefined
+            ? source
+            : { ...source, registryCredentials: pulumi.secret(credentials) };
+    }
 
-        const odooSecrets: Env[] = [
-            secret("ODOO_ADMIN_PASSWD", args.adminPassword),
-            secret("ODOO_SESSION_REDIS_URL", this.sessions.uri),
-            ...storageSecrets,
-            ...(production && args.smtpPassword !== undefined
-                ? [secret("ODOO_SMTP_PASSWORD", args.smtpPassword)]
-                : []),
-        ];
-        const image = imageSource(args.image);
-        const db = args.database;
+    private run(role: AppRole): string {
+        return commandLine(appRunCommand(role, this.args.odoo, this.args.odooVersion));
+    }
+
+    /** Odoo's web service: behind the transaction pool, ready once the login page renders. */
+    private webService(): digitalocean.types.input.AppSpecService {
+        const a = this.args;
+        const db = a.database;
         const pooled = pulumi
             .all([db.pool.host, db.pool.port])
-            .apply(([host, port]) => databaseEnv(args.odoo.database, { host, port }));
-        const direct = databaseEnv(args.odoo.database);
-        const run = (role: Parameters<typeof appRunCommand>[0]) =>
-            commandLine(appRunCommand(role, args.odoo, args.attachmentStorage, args.odooVersion));
-        const healthCheck = (port: number) => ({
-            httpPath: "/web/health",
-            port,
-            initialDelaySeconds: 30,
-            periodSeconds: 10,
-            timeoutSeconds: 5,
-            failureThreshold: 6,
-        });
-        const componentAlerts = [
-            { rule: "CPU_UTILIZATION", operator: "GREATER_THAN", value: 85, window: "TEN_MINUTES" },
-            { rule: "MEM_UTILIZATION", operator: "GREATER_THAN", value: 90, window: "TEN_MINUTES" },
-            { rule: "RESTART_COUNT", operator: "GREATER_THAN", value: 3, window: "THIRTY_MINUTES" },
-        ];
+            .apply(([host, port]) => databaseEnv(a.odoo.database, { host, port }));
+        return {
+            name: APP_COMPONENTS.web,
+            image: this.odooImage(),
+            instanceCount: a.instanceCount,
+            instanceSizeSlug: a.instanceSize,
+            httpPort: ODOO_HTTP_PORT,
+            runCommand: this.run("web"),
+            healthCheck: {
+                ...APP_HEALTH.readiness,
+                // The first login page of a deploy builds the asset bundles.
+                initialDelaySeconds: 30,
+                periodSeconds: 10,
+                timeoutSeconds: 10,
+                failureThreshold: 6,
+            },
+            livenessHealthCheck: {
+                ...APP_HEALTH.liveness,
+                initialDelaySeconds: 60,
+                periodSeconds: 30,
+                timeoutSeconds: 5,
+                failureThreshold: 5,
+            },
+            envs: pooled.apply((envs) => [...envs, ...this.odooSecrets]),
+            alerts: COMPONENT_ALERTS,
+            // Long requests (reports, imports) finish before an old instance goes away.
+            termination: { drainSeconds: 60, gracePeriodSeconds: 120 },
+        };
+    }
 
-        const services: digitalocean.types.input.AppSpecService[] = [
+    /** Mailpit outside production: SMTP on the app's private network, the UI at its own host. */
+    private mailpitService(): digitalocean.types.input.AppSpecService[] {
+        const a = this.args;
+        if (a.mailpitHost === undefined) return [];
+        if (a.mailpitUiPassword === undefined) {
+            throw new Error("mailpitUiPassword is required with mailpitHost");
+        }
+        return [
             {
-                name: APP_COMPONENTS.web,
-                image,
-                instanceCount: args.instanceCount,
-                instanceSizeSlug: args.instanceSize,
-                httpPort: ODOO_HTTP_PORT,
-                runCommand: run("web"),
-                healthCheck: healthCheck(ODOO_HTTP_PORT),
-                envs: pooled.apply((envs) => [...envs, ...odooSecrets]),
-                alerts: componentAlerts,
-                // Long requests (reports, imports) finish before an old instance goes away.
-                termination: { drainSeconds: 60, gracePeriodSeconds: 120 },
-            },
-            {
-                name: APP_COMPONENTS.websocket,
-                image,
-                instanceCount: production ? 2 : 1,
-                // One gevent process holds every websocket; it needs little memory.
-                instanceSizeSlug: "apps-s-1vcpu-1gb",
-                httpPort: ODOO_GEVENT_PORT,
-                runCommand: run("websocket"),
-                healthCheck: healthCheck(ODOO_GEVENT_PORT),
-                envs: [...direct, ...odooSecrets],
-                alerts: componentAlerts,
-            },
-        ];
-        if (args.mailpitHost !== undefined) {
-            if (args.mailpitUiPassword === undefined) {
-                throw new Error(`${name}: mailpitUiPassword is required with mailpitHost`);
-            }
-            services.push({
                 name: APP_COMPONENTS.mailpit,
                 image: imageSource(IMAGES.mailpit),
                 instanceCount: 1,
@@ -206,59 +231,66 @@ export class OdooApp extends pulumi.ComponentResource {
                 healthCheck: { port: 8025 },
                 envs: [
                     ...Object.entries(MAILPIT_SETTINGS).map(([k, v]) => general(k, v)),
-                    secret("MP_UI_AUTH", pulumi.interpolate`mailpit:${args.mailpitUiPassword}`),
-                ],
-            });
-        }
-        const workers: digitalocean.types.input.AppSpecWorker[] =
-            args.odoo.maxCronThreads > 0
-                ? [
-                      {
-                          name: APP_COMPONENTS.cron,
-                          image,
-                          instanceCount: 1,
-                          instanceSizeSlug: args.instanceSize,
-                          runCommand: run("cron"),
-                          envs: [...direct, ...odooSecrets],
-                          alerts: componentAlerts,
-                      },
-                  ]
-                : [];
-        const jobs: digitalocean.types.input.AppSpecJob[] = [
-            {
-                name: APP_COMPONENTS.upgrade,
-                kind: "PRE_DEPLOY",
-                image,
-                instanceCount: 1,
-                instanceSizeSlug: args.instanceSize,
-                runCommand: run("upgrade"),
-                // The cluster's admin role, to hand Odoo's database and schema to Odoo's role
-                // once (PostgreSQL 15+ lets only the owner create tables in `public`).
-                envs: [
-                    ...direct,
-                    ...odooSecrets,
-                    general("PGADMIN_USER", db.cluster.user),
-                    secret("PGADMIN_PASSWORD", db.cluster.password),
+                    secret("MP_UI_AUTH", pulumi.interpolate`mailpit:${a.mailpitUiPassword}`),
                 ],
             },
         ];
+    }
 
-        this.secretEnvPaths = [
-            ...services.map((_, i) => `spec.services[${i}].envs`),
-            ...workers.map((_, i) => `spec.workers[${i}].envs`),
-            ...jobs.map((_, i) => `spec.jobs[${i}].envs`),
-        ];
+    /** The one process that runs crons (production); it LISTENs, so it connects directly. */
+    private cronWorker(): digitalocean.types.input.AppSpecWorker {
+        const a = this.args;
+        return {
+            name: APP_COMPONENTS.cron,
+            image: this.odooImage(),
+            instanceCount: 1,
+            instanceSizeSlug: a.instanceSize,
+            runCommand: this.run("cron"),
+            envs: [...databaseEnv(a.odoo.database), ...this.odooSecrets],
+            alerts: COMPONENT_ALERTS,
+        };
+    }
 
-        this.app = new digitalocean.App(
+    /** PRE_DEPLOY: the module upgrade runs before a deploy takes traffic. */
+    private upgradeJob(): digitalocean.types.input.AppSpecJob {
+        const a = this.args;
+        const db = a.database;
+        return {
+            name: APP_COMPONENTS.upgrade,
+            kind: "PRE_DEPLOY",
+            image: this.odooImage(),
+            instanceCount: 1,
+            instanceSizeSlug: a.instanceSize,
+            runCommand: this.run("upgrade"),
+            // The cluster's admin role, to hand Odoo's database and schema to Odoo's role
+            // once (PostgreSQL 15+ lets only the owner create tables in `public`).
+            envs: [
+                ...databaseEnv(a.odoo.database),
+                ...this.odooSecrets,
+                general("PGADMIN_USER", db.cluster.user),
+                secret("PGADMIN_PASSWORD", db.cluster.password),
+            ],
+        };
+    }
+
+    private appSpec(
+        name: string,
+        services: digitalocean.types.input.AppSpecService[],
+        workers: digitalocean.types.input.AppSpecWorker[],
+        jobs: digitalocean.types.input.AppSpecJob[],
+    ): digitalocean.App {
+        const a = this.args;
+        const db = a.database;
+        return new digitalocean.App(
             `${name}-app`,
             {
                 spec: {
-                    name: appName,
-                    region: appRegion(args.region),
+                    name: `odoo-${name}`,
+                    region: appRegion(a.region),
                     domainNames: [
-                        { name: args.odooHost, type: "PRIMARY" },
-                        ...(args.mailpitHost !== undefined
-                            ? [{ name: args.mailpitHost, type: "ALIAS" }]
+                        { name: a.odooHost, type: "PRIMARY" },
+                        ...(a.mailpitHost !== undefined
+                            ? [{ name: a.mailpitHost, type: "ALIAS" }]
                             : []),
                     ],
                     // No destinations: App Platform mails the team; the uptime check (Monitoring)
@@ -275,31 +307,22 @@ export class OdooApp extends pulumi.ComponentResource {
                             engine: "PG",
                             production: true,
                             clusterName: db.clusterName,
-                            dbName: args.odoo.database,
+                            dbName: a.odoo.database,
                             dbUser: db.user.name,
                         },
                     ],
-                    envs: appLevelEnv(args.odoo.stage, args.attachmentStorage, bucket),
-                    ingress: { rules: ingressRules(args.odooHost, args.mailpitHost) },
+                    envs: appLevelEnv(a.odoo.stage),
+                    ingress: { rules: ingressRules(a.odooHost, a.mailpitHost) },
                     services,
                     workers,
                     jobs,
                 },
             },
             {
-                ...child,
+                parent: this,
                 dependsOn: [db.db, db.user, db.pool],
-                ignoreChanges: args.pushSecrets ? [] : this.secretEnvPaths,
+                ignoreChanges: a.pushSecrets ? [] : this.secretPaths,
             },
         );
-
-        db.trust([{ type: "app", value: this.app.id }]);
-        new digitalocean.DatabaseFirewall(
-            `${name}-sessions-firewall`,
-            { clusterId: this.sessions.id, rules: [{ type: "app", value: this.app.id }] },
-            child,
-        );
-
-        this.registerOutputs({ defaultIngress: this.app.defaultIngress });
     }
 }

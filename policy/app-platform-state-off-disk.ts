@@ -8,9 +8,9 @@ import { AppProps, T, appOdooProcesses, env, flag } from "./lib";
 export const appPlatformStateOffDisk: ResourceValidationPolicy = {
     name: "app-platform-state-off-disk",
     description:
-        "On App Platform, Odoo keeps attachments in the database or a bucket " +
-        "(ODOO_ATTACHMENT_LOCATION db or s3, attachment_s3 loaded for s3) and sessions in Redis " +
-        "(session_redis loaded, ODOO_SESSION_REDIS=1), never on an instance's disk.",
+        "On App Platform, Odoo keeps attachments in the database (ODOO_ATTACHMENT_LOCATION=db) " +
+        "and sessions in Redis (session_redis loaded, ODOO_SESSION_REDIS=1), never on an " +
+        "instance's disk.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.type !== T.app) return;
@@ -18,19 +18,12 @@ export const appPlatformStateOffDisk: ResourceValidationPolicy = {
             const who = `Odoo ${c.role} component "${c.name}"`;
             const load = String(flag(c, "load") ?? "").split(",");
             const location = env(c, "ODOO_ATTACHMENT_LOCATION");
-            if (location !== "db" && location !== "s3") {
+            if (location !== "db") {
                 reportViolation(
-                    `${who} keeps attachments on its ephemeral disk (ODOO_ATTACHMENT_LOCATION=` +
-                        `${location ?? "unset"}); set attachmentStorage to database or spaces.`,
-                );
-            }
-            if (
-                location === "s3" &&
-                (!load.includes("attachment_s3") || !env(c, "AWS_BUCKETNAME"))
-            ) {
-                reportViolation(
-                    `${who} stores attachments in s3 without attachment_s3 in --load and a bucket ` +
-                        "(AWS_BUCKETNAME); every attachment would fail to save.",
+                    `${who} keeps attachments outside the database ` +
+                        `(ODOO_ATTACHMENT_LOCATION=${location ?? "unset"}): an instance's disk goes ` +
+                        "with every deploy, and no maintained module serves S3 on Odoo 17-19; " +
+                        "keep them in the database (db).",
                 );
             }
             if (!load.includes("session_redis") || env(c, "ODOO_SESSION_REDIS") !== "1") {

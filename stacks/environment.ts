@@ -25,6 +25,8 @@ export interface Secrets {
     readonly ciStateSecretAccessKey?: pulumi.Output<string>;
     readonly ciSshPrivateKey?: pulumi.Output<string>;
     readonly githubWebhookSecret?: pulumi.Output<string>;
+    /** App Platform: `<user>:<token>` for a private image. */
+    readonly appRegistryCredentials?: pulumi.Output<string>;
 }
 
 /** What differs between the environments a stack builder asks for. */
@@ -200,9 +202,9 @@ function buildAppEnvironment(
     const app = new OdooApp(plan.name, {
         region: cfg.region,
         image: cfg.odooImage,
+        registryCredentials: secrets.appRegistryCredentials,
         odoo: production ? settings : { ...settings, smtp: appMailpitSmtp() },
         odooVersion: cfg.odooVersion,
-        attachmentStorage: cfg.attachmentStorage,
         instanceCount: cfg.appInstanceCount,
         instanceSize: cfg.appInstanceSize,
         odooHost,

@@ -72,7 +72,7 @@ describe("App Platform runtime", function () {
         staging = await runAppStack("staging");
     });
 
-    it("runs exactly web, websocket, a cron worker and the PRE_DEPLOY upgrade in production", () => {
+    it("runs exactly web, a cron worker and the PRE_DEPLOY upgrade in production", () => {
         const spec = rawSpec(prod);
         const shape = (list: string) =>
             components(spec, list).map((c) => ({
@@ -88,13 +88,6 @@ describe("App Platform runtime", function () {
                 instanceCount: 2,
                 instanceSizeSlug: "apps-d-1vcpu-4gb",
                 httpPort: 8069,
-                kind: undefined,
-            },
-            {
-                name: "websocket",
-                instanceCount: 2,
-                instanceSizeSlug: "apps-s-1vcpu-1gb",
-                httpPort: 8072,
                 kind: undefined,
             },
         ]);
@@ -126,16 +119,11 @@ describe("App Platform runtime", function () {
         const spec = rawSpec(prod);
         const commands: Record<string, string> = {
             web: String(byName(spec, "services", "web").runCommand),
-            websocket: String(byName(spec, "services", "websocket").runCommand),
             cron: String(byName(spec, "workers", "cron").runCommand),
             upgrade: String(byName(spec, "jobs", "upgrade").runCommand),
         };
         for (const [role, line] of Object.entries(commands)) {
-            assert.equal(
-                line,
-                commandLine(appRunCommand(role as "web", settings, "spaces", "18.0")),
-                role,
-            );
+            assert.equal(line, commandLine(appRunCommand(role as "web", settings, "18.0")), role);
             const argv = line.split(" ");
             assert.deepEqual(argv.slice(0, 2), [APP_ENTRYPOINT, role]);
             for (const f of [
@@ -144,7 +132,7 @@ describe("App Platform runtime", function () {
                 "--proxy-mode",
                 "--smtp=smtp.example.com",
                 "--smtp-ssl",
-                "--load=base,web,session_redis,attachment_s3",
+                "--load=base,web,session_redis",
                 `--addons-path=${cfg.odooAddonsPath.join(",")}`,
             ]) {
                 assert.ok(argv.includes(f), `${role} lacks ${f}`);
@@ -154,17 +142,16 @@ describe("App Platform runtime", function () {
             assert.ok(!argv.some((a) => a.startsWith("--config")), role);
         }
         const tail = (line: string) => line.split(" --load=")[1].split(" ").slice(1);
+        // Threaded: one process serves HTTP and /websocket on the one port App Platform routes;
+        // prefork would start a gevent process on another port beside every instance.
         assert.deepEqual(tail(commands.web), [
-            "--workers=3",
-            "--max-cron-threads=0",
-            "--http-port=8069",
-            "--gevent-port=8072",
-        ]);
-        assert.deepEqual(tail(commands.websocket), [
             "--workers=0",
             "--max-cron-threads=0",
-            "--gevent-port=8072",
+            "--http-port=8069",
         ]);
+        for (const line of Object.values(commands)) {
+            assert.ok(!line.includes("--gevent-port"), line);
+        }
         assert.deepEqual(tail(commands.cron), ["--workers=0", "--max-cron-threads=2", "--no-http"]);
         assert.deepEqual(tail(commands.upgrade), [
             "--workers=0",
@@ -178,35 +165,36 @@ describe("App Platform runtime", function () {
 
     it("follows the Odoo version: 19 keeps its rpc module and has no --without-demo", () => {
         const settings = odooSettings(plainConfig("prod"));
-        const v19 = appRunCommand("upgrade", settings, "database", "19.0");
+        const v19 = appRunCommand("upgrade", settings, "19.0");
         assert.ok(v19.includes("--load=base,rpc,web,session_redis"), v19.join(" "));
         assert.ok(!v19.some((a) => a.startsWith("--without-demo")));
-        const v17 = appRunCommand("web", settings, "database", "17.0");
+        const v17 = appRunCommand("web", settings, "17.0");
         assert.ok(v17.includes("--load=base,web,session_redis"), v17.join(" "));
     });
 
-    it("checks /web/health on each service's own port and routes /websocket to gevent with its path", () => {
+    it("keeps web from traffic until the login page renders, and routes all of Odoo's host to it", () => {
         const spec = rawSpec(prod);
-        const health = (name: string) => byName(spec, "services", name)["healthCheck"];
-        assert.deepEqual(health("web"), {
-            httpPath: "/web/health",
+        const web = byName(spec, "services", "web");
+        // Readiness: the login page fails when a server-wide module did not load (observed on
+        // Odoo 18, test/odoo/flags.contract.ts), while /web/health still answers 200.
+        assert.deepEqual(web["healthCheck"], {
+            httpPath: "/web/login",
             port: 8069,
             initialDelaySeconds: 30,
             periodSeconds: 10,
-            timeoutSeconds: 5,
+            timeoutSeconds: 10,
             failureThreshold: 6,
         });
-        assert.equal((health("websocket") as Raw)["port"], 8072);
-        assert.equal((health("websocket") as Raw)["httpPath"], "/web/health");
+        assert.deepEqual(web["livenessHealthCheck"], {
+            httpPath: "/web/health",
+            port: 8069,
+            initialDelaySeconds: 60,
+            periodSeconds: 30,
+            timeoutSeconds: 5,
+            failureThreshold: 5,
+        });
         assert.deepEqual(spec["ingress"], {
             rules: [
-                {
-                    component: { name: "websocket", preservePathPrefix: true },
-                    match: {
-                        authority: { exact: "erp.example.com" },
-                        path: { prefix: "/websocket" },
-                    },
-                },
                 {
                     component: { name: "web", preservePathPrefix: true },
                     match: { authority: { exact: "erp.example.com" }, path: { prefix: "/" } },
@@ -300,13 +288,7 @@ describe("App Platform runtime", function () {
         const web = byName(prodSpec, "services", "web");
         assert.deepEqual(
             (web.envs ?? []).filter((e) => e.type === "SECRET").map((e) => e.key),
-            [
-                "ODOO_ADMIN_PASSWD",
-                "ODOO_SESSION_REDIS_URL",
-                "AWS_ACCESS_KEY_ID",
-                "AWS_SECRET_ACCESS_KEY",
-                "ODOO_SMTP_PASSWORD",
-            ],
+            ["ODOO_ADMIN_PASSWD", "ODOO_SESSION_REDIS_URL", "ODOO_SMTP_PASSWORD"],
         );
         const job = byName(prodSpec, "jobs", "upgrade");
         assert.ok(envOf(job, "PGADMIN_PASSWORD") !== undefined, "the job grants the schema");
@@ -341,7 +323,6 @@ describe("App Platform runtime", function () {
             PGDATABASE: "odoo",
             PGSSLMODE: "require",
         };
-        assert.deepEqual(pg(byName(spec, "services", "websocket")), direct);
         assert.deepEqual(pg(byName(spec, "workers", "cron")), direct);
         const { PGADMIN_PASSWORD: _secret, ...job } = pg(byName(spec, "jobs", "upgrade"));
         assert.deepEqual(job, { ...direct, PGADMIN_USER: "doadmin" });
@@ -357,45 +338,72 @@ describe("App Platform runtime", function () {
         ]);
     });
 
-    it("keeps the instances stateless: attachments in Spaces or the database, sessions in Valkey", async () => {
-        const spec = rawSpec(prod);
-        const appEnv = Object.fromEntries((spec["envs"] as Env[]).map((e) => [e.key, e.value]));
-        assert.deepEqual(appEnv, {
-            ODOO_STAGE: "production",
-            ODOO_ATTACHMENT_LOCATION: "s3",
-            ODOO_SESSION_REDIS: "1",
-            ODOO_SESSION_REDIS_PREFIX: "production",
-            AWS_HOST: "https://fra1.digitaloceanspaces.com",
-            AWS_REGION: "fra1",
-            AWS_BUCKETNAME: "odoo-prod-attachments",
-        });
-        const bucket = one(
-            prod.resources,
-            "digitalocean:index/spacesBucket:SpacesBucket",
-            "prod-attachments-bucket",
-        );
-        assert.equal(bucket.inputs["acl"], "private");
-        assert.deepEqual(bucket.inputs["versioning"], { enabled: true });
-        assert.equal(bucket.resource.protect, true);
+    it("keeps the instances stateless: attachments in the database, sessions in Valkey", () => {
+        for (const run of [prod, staging]) {
+            const spec = rawSpec(run);
+            const appEnv = Object.fromEntries((spec["envs"] as Env[]).map((e) => [e.key, e.value]));
+            const stage = run === prod ? "production" : "staging";
+            assert.deepEqual(appEnv, {
+                ODOO_STAGE: stage,
+                ODOO_ATTACHMENT_LOCATION: "db",
+                ODOO_SESSION_REDIS: "1",
+                ODOO_SESSION_REDIS_PREFIX: stage,
+            });
+            assert.equal(
+                ofType(run.resources, "digitalocean:index/spacesBucket:SpacesBucket").length,
+                0,
+            );
+            assert.match(
+                String(byName(spec, "services", "web").runCommand),
+                / --load=base,web,session_redis /,
+            );
+        }
         const sessions = one(prod.resources, T.cluster, "prod-sessions").inputs;
         assert.equal(sessions["engine"], "valkey");
         assert.equal(sessions["size"], "db-s-1vcpu-1gb");
-        const stagingEnv = Object.fromEntries(
-            (rawSpec(staging)["envs"] as Env[]).map((e) => [e.key, e.value]),
+    });
+
+    it("refuses attachments in Spaces, which no maintained module serves on Odoo 17-19", () => {
+        assert.throws(
+            () =>
+                parseConfig(
+                    "prod",
+                    exampleConfig("prod", { attachmentStorage: "spaces" }, APP_EXAMPLE("prod"))
+                        .config,
+                ),
+            /odoo-platform:attachmentStorage: is not a setting any more: it was removed: on App Platform attachments live in the database/,
         );
+    });
+
+    it("pulls a private image with the registry credentials, kept secret and left as deployed", async () => {
+        const run = await runAppStack("prod", {
+            appRegistryCredentials: "example-bot:ghp_previewtoken",
+        });
+        const spec = rawSpec(run);
+        for (const [list, name] of [
+            ["services", "web"],
+            ["workers", "cron"],
+            ["jobs", "upgrade"],
+        ]) {
+            const image = byName(spec, list, name)["image"] as Raw;
+            assert.ok(isSecret(image["registryCredentials"]), `${name} credentials in clear`);
+        }
+        assert.deepEqual(ofType(run.resources, T.app)[0].ignoreChanges, [
+            "spec.services[0].envs",
+            "spec.workers[0].envs",
+            "spec.jobs[0].envs",
+            "spec.services[0].image.registryCredentials",
+            "spec.workers[0].image.registryCredentials",
+            "spec.jobs[0].image.registryCredentials",
+        ]);
+        const plain = inputsOf(ofType(run.resources, T.app)[0])["spec"] as Raw;
+        const web = byName(plain, "services", "web")["image"] as Raw;
+        assert.equal(web["registryCredentials"], "example-bot:ghp_previewtoken");
+        assert.equal(web["registryType"], "GHCR");
+        // Without credentials the spec carries none (a DOCR or public image).
         assert.equal(
-            stagingEnv["ODOO_ATTACHMENT_LOCATION"],
-            "db",
-            "the default keeps them in the database",
-        );
-        assert.equal(stagingEnv["AWS_BUCKETNAME"], undefined);
-        assert.equal(
-            ofType(staging.resources, "digitalocean:index/spacesBucket:SpacesBucket").length,
-            0,
-        );
-        assert.match(
-            String(byName(rawSpec(staging), "services", "web").runCommand),
-            / --load=base,web,session_redis /,
+            (byName(rawSpec(prod), "services", "web")["image"] as Raw)["registryCredentials"],
+            undefined,
         );
     });
 
@@ -403,7 +411,6 @@ describe("App Platform runtime", function () {
         const app = ofType(prod.resources, T.app)[0];
         assert.deepEqual(app.ignoreChanges, [
             "spec.services[0].envs",
-            "spec.services[1].envs",
             "spec.workers[0].envs",
             "spec.jobs[0].envs",
         ]);
@@ -411,7 +418,6 @@ describe("App Platform runtime", function () {
         assert.deepEqual(stagingApp.ignoreChanges, [
             "spec.services[0].envs",
             "spec.services[1].envs",
-            "spec.services[2].envs",
             "spec.jobs[0].envs",
         ]);
         const pushing = await runAppStack("prod", { appPushSecrets: "true" });
@@ -423,7 +429,7 @@ describe("App Platform runtime", function () {
         assert.deepEqual(components(spec, "workers"), []);
         assert.deepEqual(
             components(spec, "services").map((c) => c.name),
-            ["web", "websocket", "mailpit"],
+            ["web", "mailpit"],
         );
         for (const c of [...components(spec, "services"), ...components(spec, "jobs")]) {
             if (c.name === "mailpit") continue;
@@ -528,13 +534,11 @@ describe("App Platform runtime", function () {
             [
                 ["managed Valkey db-s-1vcpu-1gb x1", 15],
                 ["managed PostgreSQL db-s-2vcpu-4gb x2", 120],
-                ["Spaces subscription (250 GiB, 1 TiB transfer)", 5],
                 ["App Platform web apps-d-1vcpu-4gb x2", 98],
-                ["App Platform websocket apps-s-1vcpu-1gb x2", 24],
                 ["App Platform cron apps-d-1vcpu-4gb x1", 49],
             ],
         );
-        assert.equal(cost.monthlyUsd, 311);
+        assert.equal(cost.monthlyUsd, 282);
     });
 
     it("reads image references as App Platform image sources", () => {
@@ -731,8 +735,8 @@ describe("odoo-platform-entrypoint (the App Platform image's entrypoint)", funct
             "conf:admin_passwd = a-long-master-password",
             "conf:smtp_password = smtp-pw",
         ]);
-        const ws = run(["websocket", "--gevent-port=8072"], secrets);
-        assert.equal(ws.lines[0], `argv:gevent --config=${conf} --gevent-port=8072`);
+        // The prefork server's gevent process is gone: there is no websocket role any more.
+        assert.equal(run(["websocket"], secrets).status, 64);
         const cron = run(["cron", "--max-cron-threads=2", "--no-http"], secrets);
         assert.equal(cron.lines[0], `argv:--config=${conf} --max-cron-threads=2 --no-http`);
     });
@@ -751,8 +755,8 @@ describe("odoo-platform-entrypoint (the App Platform image's entrypoint)", funct
         assert.match(unknown.stderr, /usage/);
     });
 
-    it("upgrades, then stores attachments where ODOO_ATTACHMENT_LOCATION says", () => {
-        const env = { ODOO_ADMIN_PASSWD: "a-long-master-password", ODOO_ATTACHMENT_LOCATION: "s3" };
+    it("upgrades, then moves every attachment into the database", () => {
+        const env = { ODOO_ADMIN_PASSWD: "a-long-master-password", ODOO_ATTACHMENT_LOCATION: "db" };
         const r = run(
             [
                 "upgrade",
@@ -773,14 +777,19 @@ describe("odoo-platform-entrypoint (the App Platform image's entrypoint)", funct
         assert.deepEqual(
             r.lines.filter((l) => l.startsWith("stdin:")),
             [
-                "stdin:env['ir.config_parameter'].sudo().set_param('ir_attachment.location', 's3')",
+                "stdin:env['ir.config_parameter'].sudo().set_param('ir_attachment.location', 'db')",
                 "stdin:env['ir.attachment'].sudo().force_storage()",
                 "stdin:env.cr.commit()",
             ],
         );
-        const bad = run(["upgrade", "--update=all"], { ...env, ODOO_ATTACHMENT_LOCATION: "file" });
-        assert.equal(bad.status, 64);
-        assert.match(bad.stderr, /must be db or s3/);
+        for (const location of ["file", "s3"]) {
+            const bad = run(["upgrade", "--update=all"], {
+                ...env,
+                ODOO_ATTACHMENT_LOCATION: location,
+            });
+            assert.equal(bad.status, 64);
+            assert.match(bad.stderr, new RegExp(`must be db, got '${location}'`));
+        }
     });
 
     describe("on a real PostgreSQL server", () => {

@@ -90,10 +90,6 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
         type: "integer",
         description: "App Platform web instances; production needs 2 or more.",
     },
-    attachmentStorage: {
-        type: "string",
-        description: "App Platform: where attachments live, `database` (default) or `spaces`.",
-    },
     appPushSecrets: {
         type: "boolean",
         description: "App Platform: send changed secret values on this up (default false).",
@@ -318,7 +314,6 @@ export const COMMON_DEFAULTS = {
     databaseVersion: "16",
     allowDatabaseMajorUpgrade: false,
     appInstanceSize: "apps-s-1vcpu-2gb",
-    attachmentStorage: "database",
     appPushSecrets: false,
     odooVersion: "18.0",
     // Per process. Odoo 18's HTTP worker measured 270 MB of address space and 110 MB resident
@@ -337,6 +332,9 @@ export const COMMON_DEFAULTS = {
 
 /** Keys that were renamed or replaced, with what a stack file should say instead. */
 export const REPLACED_KEYS: Readonly<Record<string, string>> = {
+    attachmentStorage:
+        "was removed: on App Platform attachments live in the database, since no maintained " +
+        "module stores Odoo 17-19 attachments in S3 (camptocamp's attachment_s3 stops at 15.0)",
     smtpSsl:
         "was replaced by smtpEncryption: set it to starttls (what --smtp-ssl meant) or none, " +
         "then remove smtpSsl",
@@ -407,7 +405,7 @@ export function databaseOf(input: Readonly<Record<string, unknown>>): "container
 export const APP_PLATFORM_KEYS = [
     "appInstanceSize",
     "appInstanceCount",
-    "attachmentStorage",
+    "appRegistryCredentials",
     "appPushSecrets",
 ] as const;
 

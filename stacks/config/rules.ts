@@ -10,7 +10,6 @@ import {
     PREVIEW_ONLY_KEYS,
     PRODUCTION_ONLY_KEYS,
     PROJECT,
-    SPACES_REGIONS,
     STAGE_DEFAULTS,
     Stage,
     databaseOf,
@@ -185,6 +184,16 @@ function runtimeChecks(
             issue,
         );
     }
+    if (app) {
+        refuseSet(
+            c,
+            ["odooWorkers", "odooContainerMemoryMb", "vpcIpRange"],
+            "must not be set with runtime app-platform: its web instances run Odoo's threaded " +
+                "server (one process per instance, scaled by appInstanceCount) in App Platform's " +
+                "own network",
+            issue,
+        );
+    }
     if (!managed) {
         refuseSet(
             c,
@@ -222,15 +231,6 @@ function runtimeChecks(
             issue(
                 "odooImage",
                 `must come from a registry App Platform pulls from (${APP_REGISTRY_HOSTS.join(", ")})`,
-            );
-        }
-        if (
-            c.attachmentStorage === "spaces" &&
-            !(SPACES_REGIONS as readonly string[]).includes(String(c.region))
-        ) {
-            issue(
-                "attachmentStorage",
-                `spaces needs a region with Spaces (${SPACES_REGIONS.join(", ")}); use database`,
             );
         }
         if (stage === "staging" && c.prEnvironments !== undefined) {

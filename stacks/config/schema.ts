@@ -85,9 +85,6 @@ export function configSchema(
                 })
                 .default(d.appInstanceSize),
             appInstanceCount: int(1, 20, "App Platform web instances").default(d.appInstanceCount),
-            attachmentStorage: z
-                .enum(["database", "spaces"], { error: "must be database or spaces" })
-                .default(d.attachmentStorage),
             appPushSecrets: z.boolean().default(d.appPushSecrets),
             dropletSize: z
                 .string()
