@@ -12,8 +12,11 @@ import { renderTemplateRefreshScript } from "./preview-scripts";
 import { labelList, pathRouteLabels } from "./traefik-labels";
 
 export const BACKUP_IMAGES = {
-    /** Runs crond and the scripts; starts the tool containers through the host's Docker. */
-    scheduler: "docker:27.5-cli",
+    /**
+     * Runs crond and the scripts; starts the tool containers through the host's Docker. The
+     * 29 line is the one Docker still publishes (27.5-cli and 28-cli get no rebuilds).
+     */
+    scheduler: "docker:29.7.2-cli",
     /** The same release the tests run (Debian trixie's restic 0.18.0); a test holds them equal. */
     restic: "restic/restic:0.18.0",
     /** Serves the freshness CGI. */

@@ -82,7 +82,8 @@ export class GithubWiring extends pulumi.ComponentResource {
                     repository: args.repository,
                     environment: env,
                     secretName: key,
-                    plaintextValue: pulumi.secret(args.secrets[key]),
+                    // `plaintextValue` is deprecated in @pulumi/github 6.15 ("Use value").
+                    value: pulumi.secret(args.secrets[key]),
                 },
                 { parent: this, dependsOn: [this.environment] },
             );

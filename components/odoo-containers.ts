@@ -16,9 +16,13 @@ import {
 } from "./odoo-settings";
 import { labelList, traefikFlags, traefikLabels } from "./traefik-labels";
 
-/** Images the platform runs besides Odoo, pinned so that `up` never pulls a surprise. */
+/**
+ * Images the platform runs besides Odoo, pinned so that `up` never pulls a surprise, each on a
+ * release line its maintainers still patch (Traefik: 3.7 is the line with security support, and
+ * 3.3.6 was the first to fix CVE-2025-32431).
+ */
 export const IMAGES = {
-    traefik: "traefik:v3.3.4",
+    traefik: "traefik:v3.7.9",
     mailpit: "axllent/mailpit:v1.22.3",
 } as const;
 

@@ -104,7 +104,8 @@ export function traefikFlags(s: TraefikSettings): string[] {
         `--certificatesresolvers.${CERT_RESOLVER}.acme.storage=/letsencrypt/acme.json`,
         `--certificatesresolvers.${CERT_RESOLVER}.acme.dnschallenge.provider=cloudflare`,
         `--certificatesresolvers.${CERT_RESOLVER}.acme.dnschallenge.resolvers=1.1.1.1:53,1.0.0.1:53`,
-        "--api.dashboard=false",
+        // No --api.* flag at all: setting any of them creates the API section, so even
+        // --api.dashboard=false switches the API on (Traefik v3).
         "--ping=true",
         "--accesslog=true",
         "--log.level=INFO",

@@ -63,10 +63,9 @@ describe("GitHub wiring of the Odoo repository", function () {
         ]);
         for (const s of secrets) {
             assert.equal(inputsOf(s)["environment"], "production");
-            assert.ok(
-                isSecret(s.rawInputs["plaintextValue"]),
-                `${s.name} is not a secret on the wire`,
-            );
+            assert.ok(isSecret(s.rawInputs["value"]), `${s.name} is not a secret on the wire`);
+            // The deprecated field is never used.
+            assert.equal(s.rawInputs["plaintextValue"], undefined, s.name);
         }
         const vars = Object.fromEntries(
             ofType(prod.resources, G.variable).map((r) => [
