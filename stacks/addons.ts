@@ -1,9 +1,19 @@
 import canonical from "./addons-path.json";
 
 /**
- * The one canonical, ordered Odoo addons path: custom code first, then the OCA repositories, then
- * Odoo core. Every stack deploys exactly this list; the policy pack `odoo-addons-path` refuses a
- * stack whose deployed path differs. Edit `stacks/addons-path.json`, never a copy of it.
+ * Where the platform's build puts the team's Odoo repository in the image (its submodules
+ * included): every entry of the canonical path but Odoo's core lies under it. Outside the
+ * official image's /mnt/extra-addons, which is a VOLUME: a folder baked there would become an
+ * anonymous volume of every container.
+ */
+export const IMAGE_SOURCE_ROOT = "/opt/odoo/src";
+
+/**
+ * The one canonical, ordered Odoo addons path of an image of the platform's build: the team's
+ * folders first, then its third-party addon repositories in the declared order, then Odoo core.
+ * The build puts exactly these folders in the image and proves each holds modules; every stack
+ * that runs such an image deploys exactly this list, and the policy pack `odoo-addons-path`
+ * refuses any other. Edit `stacks/addons-path.json`, never a copy of it.
  */
 export const CANONICAL_ADDONS_PATH: readonly string[] = Object.freeze([...canonical]);
 
@@ -14,6 +24,11 @@ export function addonsPathProblems(path: readonly string[]): string[] {
     path.forEach((entry, i) => {
         if (!entry.startsWith("/")) {
             problems.push(`entry [${i}] must be an absolute path, got "${entry}"`);
+        } else if (entry !== CORE_ADDONS_PATH && !entry.startsWith(`${IMAGE_SOURCE_ROOT}/`)) {
+            problems.push(
+                `entry [${i}] "${entry}" is neither Odoo's core (${CORE_ADDONS_PATH}) nor a ` +
+                    `folder of your repository in the image (${IMAGE_SOURCE_ROOT}/<folder>)`,
+            );
         }
         const normalized = entry.replace(/\/+$/, "");
         const first = seen.get(normalized);

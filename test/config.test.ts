@@ -193,14 +193,14 @@ describe("config schema", () => {
         [
             "relative addons entry",
             "staging",
-            { odooAddonsPath: '["/mnt/a","oca/web"]' },
+            { odooAddonsPath: '["/opt/odoo/src/addons","third-party/example-tools"]' },
             "odooAddonsPath",
             /absolute/,
         ],
         [
             "duplicate addons entry",
             "staging",
-            { odooAddonsPath: '["/mnt/a","/mnt/a/"]' },
+            { odooAddonsPath: '["/opt/odoo/src/addons","/opt/odoo/src/addons/"]' },
             "odooAddonsPath",
             /repeats entry \[0\]/,
         ],
@@ -238,6 +238,13 @@ describe("config schema", () => {
             { odooLimitMemorySoftMb: "4096" },
             "odooLimitMemorySoftMb",
             /below odooLimitMemoryHardMb/,
+        ],
+        [
+            "an addons entry outside the repository and core",
+            "staging",
+            { odooAddonsPath: '["/mnt/extra-addons/custom"]' },
+            "odooAddonsPath",
+            /"\/mnt\/extra-addons\/custom" is neither Odoo's core .* nor a folder of your repository in the image \(\/opt\/odoo\/src\/<folder>\)/,
         ],
         [
             "production without SMTP",
@@ -300,10 +307,10 @@ describe("config schema", () => {
             "staging",
             {
                 odooAddonsPath:
-                    '["/mnt/extra-addons/custom","/usr/lib/python3/dist-packages/odoo/addons"]',
+                    '["/opt/odoo/src/addons","/usr/lib/python3/dist-packages/odoo/addons"]',
             },
             "odooAddonsPath",
-            /names \/mnt\/extra-addons\/custom, which the official image odoo:18\.0 does not hold.*no such directory/,
+            /names \/opt\/odoo\/src\/addons, which the official image odoo:18\.0 does not hold.*no such directory/,
         ],
         [
             "a VPC range that overlaps the other stack's",

@@ -235,17 +235,17 @@ describe("policy pack over the Analyzer protocol", function () {
                 }),
             "odoo-addons-path",
             "mandatory",
-            /differs from the canonical list the platform's build puts in ghcr\.io\/example\/odoo@sha256:4f53cda1.*\n  expected: \/mnt\/extra-addons\/custom,.*\n  found:    \/mnt\/extra-addons\/oca\/server-tools,/,
+            /differs from the canonical list the platform's build puts in ghcr\.io\/example\/odoo@sha256:4f53cda1.*\n  expected: \/opt\/odoo\/src\/addons,.*\n  found:    \/opt\/odoo\/src\/third-party\/example-tools,/,
         ],
         [
             "relative addons entry",
             () =>
                 mutate(builtProd, "prod-odoo", (i) =>
-                    setFlag(i, "addons-path", "/mnt/extra-addons/custom,oca/web"),
+                    setFlag(i, "addons-path", "/opt/odoo/src/addons,third-party/example-tools"),
                 ),
             "odoo-addons-path",
             "mandatory",
-            /relative entries \(oca\/web\)/,
+            /relative entries \(third-party\/example-tools\)/,
         ],
         [
             "the official image with folders it does not hold",
@@ -254,12 +254,12 @@ describe("policy pack over the Analyzer protocol", function () {
                     setFlag(
                         i,
                         "addons-path",
-                        "/mnt/extra-addons/custom,/usr/lib/python3/dist-packages/odoo/addons",
+                        "/opt/odoo/src/addons,/usr/lib/python3/dist-packages/odoo/addons",
                     ),
                 ),
             "odoo-addons-path",
             "mandatory",
-            /the official image odoo:18\.0 holds Odoo's core addons only, but Odoo runs with \/mnt\/extra-addons\/custom,.*no such directory/,
+            /the official image odoo:18\.0 holds Odoo's core addons only, but Odoo runs with \/opt\/odoo\/src\/addons,.*no such directory/,
         ],
         // isolation-production-reach
         [
@@ -544,8 +544,8 @@ describe("policy pack over the Analyzer protocol", function () {
                 mutate(appProd, "prod-app", (i) => {
                     const cron = component(i, "workers", "cron");
                     cron["runCommand"] = String(cron["runCommand"]).replace(
-                        "/mnt/extra-addons/oca/web,/mnt/extra-addons/oca/queue",
-                        "/mnt/extra-addons/oca/queue,/mnt/extra-addons/oca/web",
+                        "/opt/odoo/src/addons,/opt/odoo/src/third-party/example-tools",
+                        "/opt/odoo/src/third-party/example-tools,/opt/odoo/src/addons",
                     );
                 }),
             "odoo-addons-path",

@@ -149,8 +149,8 @@ describe("offline preview, end to end", function () {
             "staging",
             (t) =>
                 t +
-                "  odoo-platform:odooAddonsPath:\n    - /mnt/extra-addons/custom\n    - /usr/lib/python3/dist-packages/odoo/addons\n",
-            /odoo-platform:odooAddonsPath: names \/mnt\/extra-addons\/custom, which the official image odoo:18\.0 does not hold/,
+                "  odoo-platform:odooAddonsPath:\n    - /opt/odoo/src/addons\n    - /usr/lib/python3/dist-packages/odoo/addons\n",
+            /odoo-platform:odooAddonsPath: names \/opt\/odoo\/src\/addons, which the official image odoo:18\.0 does not hold/,
         ],
         [
             "a reordered addons path on a built image",
@@ -158,8 +158,8 @@ describe("offline preview, end to end", function () {
             (t) =>
                 t +
                 "  odoo-platform:odooImage: ghcr.io/example/odoo@sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945\n" +
-                "  odoo-platform:odooAddonsPath:\n    - /usr/lib/python3/dist-packages/odoo/addons\n    - /mnt/extra-addons/custom\n    - /mnt/extra-addons/oca/server-tools\n    - /mnt/extra-addons/oca/web\n    - /mnt/extra-addons/oca/queue\n",
-            /odoo-platform:odooAddonsPath: must be the path the platform's build puts in ghcr\.io\/example\/odoo@sha256:4f53.*: \/mnt\/extra-addons\/custom,/,
+                "  odoo-platform:odooAddonsPath:\n    - /usr/lib/python3/dist-packages/odoo/addons\n    - /opt/odoo/src/addons\n    - /opt/odoo/src/third-party/example-tools\n",
+            /odoo-platform:odooAddonsPath: must be the path the platform's build puts in ghcr\.io\/example\/odoo@sha256:4f53.*: \/opt\/odoo\/src\/addons,/,
         ],
         [
             "SSH open to the world",

@@ -3,6 +3,7 @@
  * runs offline (the same mocks as `npm run preview`), and the container's command, env items and
  * uploaded odoo.conf are read back from the recorded Docker resource.
  */
+import * as path from "path";
 import { ODOO_CONF_PATH } from "../../components/odoo-settings";
 import { inputsOf, runProgram } from "../../tools/mock-cloud";
 import { stagingReference } from "../../tools/preview";
@@ -19,11 +20,20 @@ export interface RenderedOdoo {
     readonly conf: string;
 }
 
-export async function renderedOdoo(stack: string): Promise<RenderedOdoo> {
+/**
+ * The example stack `stack` (its Pulumi.<stack>.yaml, or examples/Pulumi.pr.yaml for pr-<N>),
+ * with config keys overridden (`odooImage: ...`, in the project's namespace).
+ */
+export async function renderedOdoo(
+    stack: string,
+    overrides: Record<string, string> = {},
+): Promise<RenderedOdoo> {
     const cfg = loadStackConfig(stack);
+    const config = { ...cfg.config };
+    for (const [k, v] of Object.entries(overrides)) config[`odoo-platform:${k}`] = v;
     const run = await runProgram({
         stack,
-        config: cfg.config,
+        config,
         secretKeys: cfg.secretKeys,
         stackReferences: stack.startsWith("pr-") ? await stagingReference() : undefined,
     });
@@ -54,4 +64,44 @@ export async function renderedOdoo(stack: string): Promise<RenderedOdoo> {
         envs: inputs["envs"] as string[],
         conf: upload?.content as string,
     };
+}
+
+export interface RenderedAppComponent {
+    readonly list: "services" | "workers" | "jobs";
+    readonly name: string;
+    /** The run command as App Platform stores it: one line. */
+    readonly runCommand: string;
+    /** Component and app-level envs, secrets as the offline preview fills them. */
+    readonly envs: Readonly<Record<string, string>>;
+}
+
+/** The Odoo components of an App Platform example stack (examples/Pulumi.<stack>.app-platform.yaml). */
+export async function renderedApp(
+    stack: "prod" | "staging",
+    overrides: Record<string, string> = {},
+): Promise<RenderedAppComponent[]> {
+    const cfg = loadStackConfig(
+        stack,
+        path.join(__dirname, "..", "..", "examples", `Pulumi.${stack}.app-platform.yaml`),
+    );
+    const config = { ...cfg.config };
+    for (const [k, v] of Object.entries(overrides)) config[`odoo-platform:${k}`] = v;
+    const run = await runProgram({ stack, config, secretKeys: cfg.secretKeys });
+    const app = run.resources.find((r) => r.type === "digitalocean:index/app:App");
+    if (app === undefined) throw new Error(`${stack}: no App Platform app`);
+    type Env = { key: string; value: string };
+    type Component = { name: string; runCommand?: string; envs?: Env[] };
+    const spec = inputsOf(app)["spec"] as Record<string, unknown>;
+    const appEnvs = (spec["envs"] ?? []) as Env[];
+    const out: RenderedAppComponent[] = [];
+    for (const list of ["services", "workers", "jobs"] as const) {
+        for (const c of (spec[list] ?? []) as Component[]) {
+            if (c.runCommand === undefined) continue;
+            const envs = Object.fromEntries(
+                [...appEnvs, ...(c.envs ?? [])].map((e) => [e.key, String(e.value)]),
+            );
+            out.push({ list, name: c.name, runCommand: c.runCommand, envs });
+        }
+    }
+    return out;
 }

@@ -18,6 +18,8 @@ import {
     ODOO_HTTP_PORT,
     renderOdooConf,
 } from "../../components/odoo-settings";
+import { APP_ENTRYPOINT } from "../../components/app-spec";
+import { IMAGE_SOURCE_ROOT } from "../../stacks/addons";
 import { PgServer, psql, startPostgres } from "../../tools/pg";
 import { entrypointExec, envOf } from "./entrypoint";
 import { RealOdoo } from "./real-odoo";
@@ -29,6 +31,22 @@ import { RealOdoo } from "./real-odoo";
 export const IMAGE_CORE_ADDONS = "/usr/lib/python3/dist-packages/odoo/addons";
 /** The image's folder for extra addons (Dockerfile: `mkdir -p /mnt/extra-addons`, a VOLUME). */
 export const IMAGE_EXTRA_ADDONS = "/mnt/extra-addons";
+/**
+ * The team's Odoo repository that stands in for what the platform's build copies into the image
+ * at IMAGE_SOURCE_ROOT: the example repository, or ODOO_REPOSITORY.
+ */
+export const ODOO_REPOSITORY = path.resolve(
+    process.env.ODOO_REPOSITORY ?? path.join(__dirname, "..", "..", "examples", "odoo-repository"),
+);
+/** The App Platform image's entrypoint script (examples/app-platform/). */
+export const APP_ENTRYPOINT_FILE = path.join(
+    __dirname,
+    "..",
+    "..",
+    "examples",
+    "app-platform",
+    APP_ENTRYPOINT,
+);
 /** Where image mode mounts the local cluster's socket folder. */
 const IMAGE_PG_SOCKETS = "/run/postgresql-contract";
 /** The login role Odoo connects as: Odoo refuses the `postgres` superuser. */
@@ -356,7 +374,9 @@ export class OdooRunner {
                 "postgres",
                 `DO $$ BEGIN
                    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${DB_ROLE}') THEN
-                     CREATE ROLE ${DB_ROLE} LOGIN CREATEDB;
+                     -- As in the database container: the official postgres image makes
+                     -- POSTGRES_USER a superuser, and the platform sets POSTGRES_USER=odoo.
+                     CREATE ROLE ${DB_ROLE} LOGIN SUPERUSER;
                    END IF;
                  END $$;`,
             );
@@ -389,7 +409,8 @@ export class OdooRunner {
     /**
      * Turns a container command, its env items and its odoo.conf into what runs here. The only
      * rewrites, each recorded: the image's paths (see PATHS), the database connection, the
-     * addons path without folders this image lacks, the ports, and the HTTP interface.
+     * ports, and the HTTP interface. The addons path is passed on as rendered: Odoo itself
+     * refuses an entry that is missing or holds no module.
      */
     private async launch(
         command: readonly string[],
@@ -416,6 +437,13 @@ export class OdooRunner {
                 image: IMAGE_CORE_ADDONS,
                 local: source === undefined ? IMAGE_CORE_ADDONS : path.join(source, "odoo/addons"),
                 why: "core addons: the image's python3 dist-packages (odoo/docker Dockerfile, Odoo's .deb); a source tree's odoo/addons",
+            },
+            // The platform's build copies the team's repository there (build/Dockerfile); the
+            // repository itself stands in for it.
+            {
+                image: IMAGE_SOURCE_ROOT,
+                local: ODOO_REPOSITORY,
+                why: "the team's repository, which the platform's build copies into the image",
             },
             // odoo/docker 18.0/Dockerfile: `mkdir -p /mnt/extra-addons`, VOLUME; shipped empty.
             {
@@ -457,7 +485,9 @@ export class OdooRunner {
         // The database: the container's host name and port → the local cluster.
         const env = envOf(envItems);
         const db = envOf(this.dbEnv());
-        for (const key of ["HOST", "PORT", "USER"]) {
+        const platform = command[0] === APP_ENTRYPOINT;
+        if (platform) this.rewriteLibpq(env, rewrites);
+        for (const key of platform ? [] : ["HOST", "PORT", "USER"]) {
             if (env[key] !== undefined && env[key] !== db[key]) {
                 rewrites.push({
                     what: `env ${key}`,
@@ -498,24 +528,6 @@ export class OdooRunner {
                 }
                 continue;
             }
-            if (name === "addons-path") {
-                const entries = value.split(",");
-                const kept = entries.filter((e) => {
-                    const local = localPath(e);
-                    // Image paths outside the mounted folders are the image's own.
-                    return image && local === e ? true : fs.existsSync(local);
-                });
-                if (kept.length !== entries.length) {
-                    rewrites.push({
-                        what: "--addons-path",
-                        container: value,
-                        local: kept.join(","),
-                        why: `without ${entries.filter((e) => !kept.includes(e)).join(", ")}: no such folder in this image (Odoo refuses a missing entry)`,
-                    });
-                }
-                args.push(`--addons-path=${kept.map(mapPath).join(",")}`);
-                continue;
-            }
             args.push(`--${name}=${value.split(",").map(mapPath).join(",")}`);
         }
 
@@ -548,7 +560,13 @@ export class OdooRunner {
                 `${this.dataDir}:${ODOO_DATA_DIR}`,
                 "-v",
                 `${this.extraAddons}:${IMAGE_EXTRA_ADDONS}:ro`,
+                "-v",
+                `${ODOO_REPOSITORY}:${IMAGE_SOURCE_ROOT}:ro`,
                 ...(pgHost.startsWith("/") ? ["-v", `${pgHost}:${IMAGE_PG_SOCKETS}`] : []),
+                // The App Platform image's entrypoint, on top of the official image.
+                ...(platform
+                    ? ["-v", `${APP_ENTRYPOINT_FILE}:/usr/local/bin/${APP_ENTRYPOINT}:ro`]
+                    : []),
                 ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
                 (this.real as { image: string }).image,
                 ...args,
@@ -570,6 +588,7 @@ export class OdooRunner {
             local: "127.0.0.1",
             why: "loopback only on a shared machine",
         });
+        if (platform) return this.platformLaunch(n, args, env, rewrites, ports);
         const exec = entrypointExec(args, env, conf, (f) => fs.readFileSync(localPath(f), "utf8"));
         if (exec[0] !== "odoo") {
             throw new Error(`the container command does not run Odoo: ${command.join(" ")}`);
@@ -599,6 +618,80 @@ export class OdooRunner {
         return {
             argv: [real.python, path.join(real.source, "odoo-bin"), ...exec.slice(1)],
             env: processEnv,
+            rewrites,
+            httpPort: ports.get("http-port") ?? (await this.port()),
+            geventPort: ports.get("gevent-port") ?? (await this.port()),
+        };
+    }
+
+    /**
+     * App Platform components reach the cluster through libpq's variables, whose values are the
+     * app's bindable variables (`${db.HOSTNAME}`): they become the local cluster, without TLS.
+     */
+    private rewriteLibpq(env: Record<string, string>, rewrites: Rewrite[]): void {
+        const host = this.pg.env.PGHOST ?? "localhost";
+        const local: Record<string, string> = {
+            PGHOST: this.real.kind === "image" && host.startsWith("/") ? IMAGE_PG_SOCKETS : host,
+            PGPORT: this.pg.env.PGPORT ?? "5432",
+            PGUSER: DB_ROLE,
+            PGPASSWORD: DB_ROLE,
+            PGSSLMODE: "disable",
+            // The upgrade job grants Odoo's role its database as the cluster's admin role.
+            ...(env.PGADMIN_USER === undefined
+                ? {}
+                : { PGADMIN_USER: this.pg.env.PGUSER ?? "postgres" }),
+        };
+        for (const [key, value] of Object.entries(local)) {
+            if (env[key] === undefined || env[key] === value) continue;
+            rewrites.push({
+                what: `env ${key}`,
+                container: env[key],
+                local: value,
+                why:
+                    key === "PGSSLMODE"
+                        ? "the local cluster speaks no TLS; the managed cluster requires it"
+                        : key === "PGADMIN_USER"
+                          ? "the managed cluster's admin role → the local cluster's superuser"
+                          : "the managed cluster (a bindable variable) → the local PostgreSQL cluster",
+            });
+            env[key] = value;
+        }
+    }
+
+    /**
+     * Source mode of an App Platform component: the image's entrypoint script runs as it is, with
+     * ODOO_BIN pointing at the source tree's odoo-bin and its private odoo.conf in a folder here.
+     */
+    private async platformLaunch(
+        n: number,
+        args: string[],
+        env: Record<string, string>,
+        rewrites: Rewrite[],
+        ports: Map<string, number>,
+    ): Promise<Launch> {
+        const real = this.real as { source: string; python: string };
+        const bin = path.join(this.dir, `odoo-bin-${n}`);
+        fs.writeFileSync(
+            bin,
+            `#!/bin/sh\nexec '${real.python}' '${path.join(real.source, "odoo-bin")}' "$@"\n`,
+            { mode: 0o755 },
+        );
+        rewrites.push({
+            what: "executable",
+            container: "odoo",
+            local: `${real.python} ${path.join(real.source, "odoo-bin")} (ODOO_BIN)`,
+            why: "the image's odoo script (from Odoo's .deb) is odoo-bin of the source tree",
+        });
+        return {
+            argv: ["sh", APP_ENTRYPOINT_FILE, ...args.slice(1)],
+            env: {
+                ...env,
+                ODOO_BIN: bin,
+                ODOO_PLATFORM_CONF_DIR: path.join(this.dir, `platform-conf-${n}`),
+                HOME: this.dataDir,
+                PATH: process.env.PATH,
+                LANG: "C.UTF-8",
+            },
             rewrites,
             httpPort: ports.get("http-port") ?? (await this.port()),
             geventPort: ports.get("gevent-port") ?? (await this.port()),
@@ -662,12 +755,15 @@ export class OdooRunner {
     async start(
         command: readonly string[],
         envItems: readonly string[],
-        opts: { conf?: string; timeoutMs?: number } = {},
+        opts: { conf?: string; timeoutMs?: number; http?: boolean } = {},
     ): Promise<OdooProcess> {
         const launch = await this.launch(command, envItems, opts.conf ?? this.defaultConf());
         const p = this.spawn(launch);
         const baseUrl = `http://127.0.0.1:${launch.httpPort}`;
         const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
+        // A process without HTTP (--no-http) is started once its registry has loaded.
+        const loaded = () =>
+            /Registry loaded in|odoo\.modules\.loading: Modules loaded/.test(p.log());
         for (;;) {
             const exit = p.exit();
             if (exit !== undefined) {
@@ -679,7 +775,7 @@ export class OdooRunner {
                 p.kill();
                 throw new Error(`/web/health did not answer in time:\n${tail(p.log())}`);
             }
-            if (await answers200(`${baseUrl}/web/health`)) break;
+            if (opts.http === false ? loaded() : await answers200(`${baseUrl}/web/health`)) break;
             await sleep(300);
         }
         // With workers, the prefork master spawns the gevent process after binding the HTTP port,
@@ -745,13 +841,36 @@ export class OdooRunner {
         return p.log();
     }
 
-    /** `odoo -d <db> -i <modules> --stop-after-init`, without demo data unless asked. */
-    initDatabase(db: string, modules: readonly string[], opts: { demo?: boolean } = {}) {
+    /**
+     * A container command as one shell line that runs it here (the same rewrites as `start`),
+     * for the rendered scripts' command hooks: the argument `__DB__` becomes `"$1"`.
+     */
+    async shellCommand(command: readonly string[], envItems: readonly string[]): Promise<string> {
+        const launch = await this.launch(command, envItems, this.defaultConf());
+        if (launch.container !== undefined) {
+            throw new Error("shellCommand runs a source tree; the image mode runs docker itself");
+        }
+        const quote = (v: string) => (v === "__DB__" ? '"$1"' : `'${v.replace(/'/g, "'\\''")}'`);
+        const env = Object.entries(launch.env)
+            .filter((e): e is [string, string] => e[1] !== undefined)
+            .map(([k, v]) => `${k}=${quote(v)}`);
+        return ["env", "-i", ...env, ...launch.argv.map(quote)].join(" ");
+    }
+
+    /**
+     * `odoo -d <db> -i <modules> --stop-after-init`, without demo data unless asked, with the
+     * core addons only unless an (image) addons path is given.
+     */
+    initDatabase(
+        db: string,
+        modules: readonly string[],
+        opts: { demo?: boolean; addonsPath?: readonly string[] } = {},
+    ) {
         return this.run(
             [
                 "odoo",
                 `--config=${ODOO_CONF_PATH}`,
-                `--addons-path=${IMAGE_CORE_ADDONS}`,
+                `--addons-path=${(opts.addonsPath ?? [IMAGE_CORE_ADDONS]).join(",")}`,
                 `--data-dir=${ODOO_DATA_DIR}`,
                 `--database=${db}`,
                 `--init=${modules.join(",")}`,
