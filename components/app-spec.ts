@@ -54,9 +54,7 @@ export const APP_HEALTH = {
 
 /**
  * Flags each role sets itself, and `--db-filter`: with `--database` alone Odoo serves exactly that
- * database without listing the server's (`list_dbs` would connect to the `postgres` database,
- * which the transaction pool does not serve), so the pin is the same and no request depends on
- * a connection the pool cannot give.
+ * database without listing the server's, so the pin is the same.
  */
 const DROP = new Set([
     "--workers",
@@ -77,13 +75,23 @@ const DROP = new Set([
  * - cron: no HTTP, the stage's cron threads; the only process that runs crons;
  * - upgrade: `--update=all --stop-after-init`, the PRE_DEPLOY job.
  */
-export function appRunCommand(role: AppRole, s: OdooSettings, version: OdooVersion): string[] {
+export function appRunCommand(
+    role: AppRole,
+    s: OdooSettings,
+    version: OdooVersion,
+    webMaxConn?: number,
+): string[] {
     const base = odooFlags(s)
         .slice(1) // "odoo"
         .filter((f) => !DROP.has(f.split("=")[0]));
     const load = `--load=${serverWideModules(version).join(",")}`;
     const byRole: Record<AppRole, string[]> = {
-        web: ["--workers=0", "--max-cron-threads=0", `--http-port=${ODOO_HTTP_PORT}`],
+        web: [
+            "--workers=0",
+            "--max-cron-threads=0",
+            `--http-port=${ODOO_HTTP_PORT}`,
+            ...(webMaxConn === undefined ? [] : [`--db_maxconn=${webMaxConn}`]),
+        ],
         cron: ["--workers=0", `--max-cron-threads=${s.maxCronThreads}`, "--no-http"],
         upgrade: [
             "--workers=0",
@@ -128,20 +136,36 @@ export const general = <V = string>(key: string, value: V): AppEnv<V> => ({
 /**
  * PostgreSQL connection of a process as libpq variables. The values are App Platform bindable
  * variables of the attached cluster (`${db.PASSWORD}`), resolved when the container starts: the
- * password never appears in the spec, so it cannot cause the encrypted-secret diff.
- * `via` is the transaction pool's host and port for the web processes; the cron worker, the
- * websocket and the upgrade job connect directly because they LISTEN or run long migrations.
+ * password never appears in the spec, so it cannot cause the encrypted-secret diff. Every process
+ * connects directly: Odoo's bus and cron threads LISTEN on the `postgres` database.
  */
-export function databaseEnv(database: string, via?: { host: string; port: number }): AppEnv[] {
+export function databaseEnv(database: string): AppEnv[] {
     const db = APP_COMPONENTS.db;
     return [
-        general("PGHOST", via?.host ?? `\${${db}.HOSTNAME}`),
-        general("PGPORT", via ? String(via.port) : `\${${db}.PORT}`),
+        general("PGHOST", `\${${db}.HOSTNAME}`),
+        general("PGPORT", `\${${db}.PORT}`),
         general("PGUSER", `\${${db}.USERNAME}`),
         general("PGPASSWORD", `\${${db}.PASSWORD}`),
         general("PGDATABASE", database),
         general("PGSSLMODE", "require"),
     ];
+}
+
+/** Connections each web instance may hold at least; fewer and requests queue for one. */
+export const MIN_WEB_CONNECTIONS = 8;
+
+/**
+ * Connections one web instance may open (`--db_maxconn`): the cluster's backend connections,
+ * less what the cron worker (its threads and two) and the upgrade job (four) hold, shared by the
+ * instances. Odoo's own default, 64 per process, would let a few instances exhaust the cluster.
+ */
+export function webMaxConnections(o: {
+    connectionLimit: number;
+    instances: number;
+    cronThreads: number;
+}): number {
+    const others = (o.cronThreads > 0 ? o.cronThreads + 2 : 0) + 4;
+    return Math.floor((o.connectionLimit - others) / o.instances);
 }
 
 /**

@@ -51,15 +51,6 @@ export function connectionLimit(size: string): number {
 }
 
 /**
- * A transaction pool of half the backend connections: the other half stays for the processes that
- * must not share a transaction pool (the cron worker and the websocket both LISTEN, and the
- * upgrade job runs long migrations).
- */
-export function poolSize(size: string): number {
-    return Math.max(2, Math.floor(connectionLimit(size) / 2));
-}
-
-/**
  * Explains why a configured version cannot be applied to the cluster as it runs; undefined when
  * nothing stands in the way.
  */
@@ -80,14 +71,17 @@ export function versionProblem(
 
 /**
  * Managed PostgreSQL for Odoo: the cluster (standby nodes from `nodeCount`), Odoo's database and
- * role, a transaction pool for the web processes, and a database firewall created by `trust` that
- * admits only the host or the app. Usable by both runtimes.
+ * role, and a database firewall created by `trust` that admits only the host or the app. Usable by
+ * both runtimes. No connection pool: every Odoo process LISTENs (the bus's `imbus` and the cron
+ * threads' `cron_trigger`) and reaches the `postgres` database for it (Odoo 18 bus.py, server.py),
+ * which a transaction pool named for Odoo's database neither serves nor keeps.
  */
 export class ManagedDatabase extends pulumi.ComponentResource {
     public readonly cluster: digitalocean.DatabaseCluster;
     public readonly db: digitalocean.DatabaseDb;
     public readonly user: digitalocean.DatabaseUser;
-    public readonly pool: digitalocean.DatabaseConnectionPool;
+    /** Backend connections the cluster's node size allows (`connectionLimit`). */
+    public readonly connectionLimit: number;
     /** Physical cluster name, which App Platform's `databases` entry refers to. */
     public readonly clusterName: string;
     private firewall?: digitalocean.DatabaseFirewall;
@@ -98,6 +92,7 @@ export class ManagedDatabase extends pulumi.ComponentResource {
         const child = { parent: this };
         this.baseName = name;
         this.clusterName = `odoo-${name}-pg`;
+        this.connectionLimit = connectionLimit(args.size);
 
         this.cluster = new digitalocean.DatabaseCluster(
             `${name}-cluster`,
@@ -139,20 +134,6 @@ export class ManagedDatabase extends pulumi.ComponentResource {
             `${name}-user`,
             { clusterId, name: MANAGED_DB_USER },
             { ...child, additionalSecretOutputs: ["password"] },
-        );
-        this.pool = new digitalocean.DatabaseConnectionPool(
-            `${name}-pool`,
-            {
-                clusterId,
-                // Named as the database: Odoo asks for `dbname=<database>`, which is how a
-                // client picks a pool, so the web processes reach it without knowing it is one.
-                name: args.database,
-                dbName: this.db.name,
-                user: this.user.name,
-                mode: "transaction",
-                size: poolSize(args.size),
-            },
-            { ...child, additionalSecretOutputs: ["password", "uri", "privateUri"] },
         );
         this.registerOutputs({ clusterName: this.clusterName });
     }

@@ -13,6 +13,7 @@ import {
     general,
     imageSource,
     ingressRules,
+    webMaxConnections,
 } from "./app-spec";
 import { IMAGES, MAILPIT_SETTINGS } from "./odoo-containers";
 import { ManagedDatabase } from "./managed-database";
@@ -173,16 +174,21 @@ export class OdooApp extends pulumi.ComponentResource {
     }
 
     private run(role: AppRole): string {
-        return commandLine(appRunCommand(role, this.args.odoo, this.args.odooVersion));
+        const a = this.args;
+        const webMaxConn =
+            role === "web"
+                ? webMaxConnections({
+                      connectionLimit: a.database.connectionLimit,
+                      instances: a.instanceCount,
+                      cronThreads: a.odoo.maxCronThreads,
+                  })
+                : undefined;
+        return commandLine(appRunCommand(role, a.odoo, a.odooVersion, webMaxConn));
     }
 
-    /** Odoo's web service: behind the transaction pool, ready once the login page renders. */
+    /** Odoo's web service: a share of the cluster's connections, ready once the login page renders. */
     private webService(): digitalocean.types.input.AppSpecService {
         const a = this.args;
-        const db = a.database;
-        const pooled = pulumi
-            .all([db.pool.host, db.pool.port])
-            .apply(([host, port]) => databaseEnv(a.odoo.database, { host, port }));
         return {
             name: APP_COMPONENTS.web,
             image: this.odooImage(),
@@ -205,7 +211,7 @@ export class OdooApp extends pulumi.ComponentResource {
                 timeoutSeconds: 5,
                 failureThreshold: 5,
             },
-            envs: pooled.apply((envs) => [...envs, ...this.odooSecrets]),
+            envs: [...databaseEnv(a.odoo.database), ...this.odooSecrets],
             alerts: COMPONENT_ALERTS,
             // Long requests (reports, imports) finish before an old instance goes away.
             termination: { drainSeconds: 60, gracePeriodSeconds: 120 },
@@ -320,7 +326,7 @@ export class OdooApp extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                dependsOn: [db.db, db.user, db.pool],
+                dependsOn: [db.db, db.user],
                 ignoreChanges: a.pushSecrets ? [] : this.secretPaths,
             },
         );

@@ -9,8 +9,9 @@ import {
     commandLine,
     imageSource,
     ingressRules,
+    webMaxConnections,
 } from "../components/app-spec";
-import { GRANT_SQL, poolSize, versionProblem } from "../components/managed-database";
+import { GRANT_SQL, versionProblem } from "../components/managed-database";
 import { odooSettings } from "../stacks/environment";
 import { parseConfig } from "../stacks/config";
 import { estimateCost } from "../tools/cost";
@@ -123,7 +124,12 @@ describe("App Platform runtime", function () {
             upgrade: String(byName(spec, "jobs", "upgrade").runCommand),
         };
         for (const [role, line] of Object.entries(commands)) {
-            assert.equal(line, commandLine(appRunCommand(role as "web", settings, "18.0")), role);
+            const maxConn = role === "web" ? 44 : undefined;
+            assert.equal(
+                line,
+                commandLine(appRunCommand(role as "web", settings, "18.0", maxConn)),
+                role,
+            );
             const argv = line.split(" ");
             assert.deepEqual(argv.slice(0, 2), [APP_ENTRYPOINT, role]);
             for (const f of [
@@ -137,7 +143,7 @@ describe("App Platform runtime", function () {
             ]) {
                 assert.ok(argv.includes(f), `${role} lacks ${f}`);
             }
-            // Listing the server's databases would go through the pool to `postgres`.
+            // One database, pinned by --database; no database listing.
             assert.ok(!argv.some((a) => a.startsWith("--db-filter")), role);
             assert.ok(!argv.some((a) => a.startsWith("--config")), role);
         }
@@ -148,6 +154,7 @@ describe("App Platform runtime", function () {
             "--workers=0",
             "--max-cron-threads=0",
             "--http-port=8069",
+            "--db_maxconn=44",
         ]);
         for (const line of Object.values(commands)) {
             assert.ok(!line.includes("--gevent-port"), line);
@@ -295,26 +302,20 @@ describe("App Platform runtime", function () {
         assert.equal(envOf(web, "PGADMIN_PASSWORD"), undefined, "only the job gets the admin role");
     });
 
-    it("sends the web processes through the pool and the LISTENing ones straight to the cluster", () => {
+    it("connects every process straight to the cluster, each web instance to its share of it", () => {
         const spec = rawSpec(prod);
         const pg = (c: Component) =>
             Object.fromEntries(
                 (c.envs ?? []).filter((e) => e.key.startsWith("PG")).map((e) => [e.key, e.value]),
             );
-        const pool = one(prod.resources, T.pool, "prod-db-pool").inputs;
-        assert.equal(pool["mode"], "transaction");
-        assert.equal(pool["name"], "odoo", "clients pick a pool by dbname: it is the database's");
-        assert.equal(pool["dbName"], "odoo");
-        assert.equal(pool["size"], poolSize("db-s-2vcpu-4gb"));
-        assert.equal(pool["size"], 48);
-        assert.deepEqual(pg(byName(spec, "services", "web")), {
-            PGHOST: "prod-db-pool-do-user-0.db.ondigitalocean.com",
-            PGPORT: "25061",
-            PGUSER: "${db.USERNAME}",
-            PGPASSWORD: "${db.PASSWORD}",
-            PGDATABASE: "odoo",
-            PGSSLMODE: "require",
-        });
+        // No pool: Odoo's bus and cron threads LISTEN on the `postgres` database, which a
+        // transaction pool named for Odoo's database neither serves nor keeps.
+        assert.equal(ofType(prod.resources, T.pool).length, 0);
+        // db-s-2vcpu-4gb: 4 x 25 - 3 = 97 connections; the cron worker (2 threads + 2) and the
+        // upgrade job (4) keep 8; two web instances share the other 89.
+        assert.equal(webMaxConnections({ connectionLimit: 97, instances: 2, cronThreads: 2 }), 44);
+        assert.ok(String(byName(spec, "services", "web").runCommand).endsWith(" --db_maxconn=44"));
+        assert.ok(!String(byName(spec, "workers", "cron").runCommand).includes("--db_maxconn"));
         const direct = {
             PGHOST: "${db.HOSTNAME}",
             PGPORT: "${db.PORT}",
@@ -323,6 +324,7 @@ describe("App Platform runtime", function () {
             PGDATABASE: "odoo",
             PGSSLMODE: "require",
         };
+        assert.deepEqual(pg(byName(spec, "services", "web")), direct);
         assert.deepEqual(pg(byName(spec, "workers", "cron")), direct);
         const { PGADMIN_PASSWORD: _secret, ...job } = pg(byName(spec, "jobs", "upgrade"));
         assert.deepEqual(job, { ...direct, PGADMIN_USER: "doadmin" });
@@ -361,6 +363,17 @@ describe("App Platform runtime", function () {
         const sessions = one(prod.resources, T.cluster, "prod-sessions").inputs;
         assert.equal(sessions["engine"], "valkey");
         assert.equal(sessions["size"], "db-s-1vcpu-1gb");
+    });
+
+    it("refuses more web instances than the cluster has connections for", () => {
+        assert.throws(
+            () =>
+                parseConfig(
+                    "prod",
+                    exampleConfig("prod", { appInstanceCount: "12" }, APP_EXAMPLE("prod")).config,
+                ),
+            /odoo-platform:appInstanceCount: leaves each of 12 web instances 7 connections of db-s-2vcpu-4gb's 97/,
+        );
     });
 
     it("refuses attachments in Spaces, which no maintained module serves on Odoo 17-19", () => {

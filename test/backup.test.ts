@@ -18,6 +18,7 @@ import {
     renderRestoreScript,
 } from "../components/backup-scripts";
 import { BACKUP_IMAGES } from "../components/backup-job";
+import { COMMON_DEFAULTS } from "../stacks/config";
 import {
     NEUTRALIZE_EMULATION_SQL,
     PRODUCTION_SECRET,
@@ -301,6 +302,16 @@ describe("backup and restore on a real PostgreSQL and restic", function () {
             deployed,
             `the tests run restic ${tested} but the backup job deploys ${BACKUP_IMAGES.restic}: ` +
                 "test with the deployed release (README, Development) or move the pin",
+        );
+    });
+
+    it("runs the PostgreSQL major release the database container deploys", () => {
+        const tested = Math.floor(Number(psql(env, "postgres", "SHOW server_version_num")) / 10000);
+        const deployed = Number(/^postgres:(\d+)/.exec(COMMON_DEFAULTS.postgresImage)?.[1]);
+        assert.equal(
+            tested,
+            deployed,
+            `the tests run PostgreSQL ${tested} but the default image is ${COMMON_DEFAULTS.postgresImage}`,
         );
     });
 

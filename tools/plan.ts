@@ -23,8 +23,11 @@ function rules(
         .join(" ");
 }
 
-/** The few inputs a reviewer needs per resource type. */
-export function keyInputs(type: string, i: Inputs): string {
+/**
+ * The few inputs a reviewer needs per resource type. `image` is the reference a container's
+ * image came from (its RemoteImage's name): the container itself holds the pulled image's id.
+ */
+export function keyInputs(type: string, i: Inputs, image?: string): string {
     switch (type) {
         case "digitalocean:index/droplet:Droplet":
             return `${i["size"]} ${i["image"]} ${i["region"]} monitoring=${i["monitoring"]}`;
@@ -54,7 +57,7 @@ export function keyInputs(type: string, i: Inputs): string {
                 /^--(workers|max-cron-threads|smtp|db-filter)=|^--no-database-list/.test(c),
             );
             const mem = i["memory"] !== undefined ? ` memory=${i["memory"]}MB` : "";
-            return `${i["image"]}${mem}${pick.length ? " " + pick.join(" ") : ""}`;
+            return `${image ?? i["image"]}${mem}${pick.length ? " " + pick.join(" ") : ""}`;
         }
         case "digitalocean:index/databaseCluster:DatabaseCluster":
             return `${i["engine"]} ${i["version"]} ${i["size"]} x${i["nodeCount"]} ${i["region"]}`;
@@ -86,6 +89,12 @@ export function renderPlan(
     cost: CostEstimate,
     placeholders: readonly string[],
 ): string {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const imageOf = (r: RecordedResource) => {
+        const source = byUrn.get(r.propertyDependencies["image"]?.[0] ?? "");
+        const name = source?.rawInputs["name"];
+        return typeof name === "string" ? name : undefined;
+    };
     const children = new Map<string, RecordedResource[]>();
     for (const r of resources) {
         const list = children.get(r.parent) ?? [];
@@ -103,7 +112,7 @@ export function renderPlan(
             const flags = [r.protect ? "protected" : "", r.retainOnDelete ? "retained" : ""].filter(
                 Boolean,
             );
-            const detail = keyInputs(r.type, masked(r.rawInputs) as Inputs);
+            const detail = keyInputs(r.type, masked(r.rawInputs) as Inputs, imageOf(r));
             lines.push(
                 `${"  ".repeat(depth)}+ ${short(r.type)} ${r.name}` +
                     (flags.length ? ` [${flags.join(", ")}]` : "") +

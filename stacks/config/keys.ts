@@ -323,7 +323,9 @@ export const COMMON_DEFAULTS = {
     odooLimitMemoryHardMb: 768,
     odooLimitTimeCpu: 600,
     odooLimitTimeReal: 1200,
-    postgresImage: "postgres:16",
+    // The release the backup and restore tests run (Debian bookworm's PostgreSQL 15, supported
+    // until 2027-11); a test holds the two equal.
+    postgresImage: "postgres:15",
     // DigitalOcean blocks outbound 25, 465 and 587 from droplets; relays such as SendGrid,
     // Mailgun, Postmark, Brevo and Amazon SES also listen on 2525.
     smtpPort: 2525,

@@ -1,5 +1,7 @@
 /** Rules across keys, stages, the runtime and the database choice. */
 import { CORE_ADDONS_PATH, addonsPathFor, addonsPathProblems, isOfficialImage } from "../addons";
+import { MIN_WEB_CONNECTIONS, webMaxConnections } from "../../components/app-spec";
+import { connectionLimit } from "../../components/managed-database";
 import { dropletMemoryMb } from "../prices";
 import {
     APP_PLATFORM_KEYS,
@@ -213,6 +215,7 @@ function runtimeChecks(
             "must be at least 2 in production: a standby node takes over when the primary fails",
         );
     }
+    if (app) webConnectionChecks(stage, c, issue);
     if (app && production && typeof c.appInstanceCount === "number" && c.appInstanceCount < 2) {
         issue(
             "appInstanceCount",
@@ -397,6 +400,30 @@ function smtpChecks(c: Readonly<Record<string, unknown>>, issue: Issue) {
         issue(
             "smtpEncryption",
             "none would send smtpUser's password unencrypted to the relay: use starttls",
+        );
+    }
+}
+
+/** Each web instance needs a usable share of the managed cluster's connections. */
+function webConnectionChecks(stage: Stage, c: Readonly<Record<string, unknown>>, issue: Issue) {
+    const d = { ...COMMON_DEFAULTS, ...STAGE_DEFAULTS[stage] };
+    const size = typeof c.databaseSize === "string" ? c.databaseSize : d.databaseSize;
+    const instances =
+        typeof c.appInstanceCount === "number" ? c.appInstanceCount : d.appInstanceCount;
+    const cron =
+        stage === "production"
+            ? typeof c.odooMaxCronThreads === "number"
+                ? c.odooMaxCronThreads
+                : d.odooMaxCronThreads
+            : 0;
+    const limit = connectionLimit(size);
+    const share = webMaxConnections({ connectionLimit: limit, instances, cronThreads: cron });
+    if (share < MIN_WEB_CONNECTIONS) {
+        issue(
+            typeof c.appInstanceCount === "number" ? "appInstanceCount" : "databaseSize",
+            `leaves each of ${instances} web instances ${share} connections of ${size}'s ${limit} ` +
+                `(the cron worker and the upgrade job keep their own); give the cluster a larger ` +
+                `databaseSize, or run fewer, larger instances (at least ${MIN_WEB_CONNECTIONS} each)`,
         );
     }
 }

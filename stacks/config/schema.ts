@@ -153,7 +153,7 @@ export function configSchema(
                 .string()
                 .regex(
                     /^postgres:\d+([.-][a-z0-9.]+)?$/,
-                    "must be an official image such as postgres:16",
+                    "must be an official image such as postgres:15",
                 )
                 .default(d.postgresImage),
             smtpHost: z.string().regex(HOSTNAME, "must be a host name").optional(),

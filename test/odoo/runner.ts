@@ -847,13 +847,12 @@ export class OdooRunner {
      */
     async shellCommand(command: readonly string[], envItems: readonly string[]): Promise<string> {
         const launch = await this.launch(command, envItems, this.defaultConf());
-        if (launch.container !== undefined) {
-            throw new Error("shellCommand runs a source tree; the image mode runs docker itself");
-        }
         const quote = (v: string) => (v === "__DB__" ? '"$1"' : `'${v.replace(/'/g, "'\\''")}'`);
         const env = Object.entries(launch.env)
             .filter((e): e is [string, string] => e[1] !== undefined)
             .map(([k, v]) => `${k}=${quote(v)}`);
+        // Image mode: `docker run` with the container's own environment (-e), from this shell.
+        if (launch.container !== undefined) return launch.argv.map(quote).join(" ");
         return ["env", "-i", ...env, ...launch.argv.map(quote)].join(" ");
     }
 
