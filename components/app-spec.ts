@@ -6,7 +6,7 @@
  */
 import { MAILPIT_SMTP_PORT, ODOO_HTTP_PORT, OdooSettings, odooFlags } from "./odoo-settings";
 
-/** The entrypoint script baked into the App Platform image (examples/app-platform/). */
+/** The entrypoint script every image of the platform's build carries (tools/odoo-image/). */
 export const APP_ENTRYPOINT = "odoo-platform-entrypoint";
 
 /** Component names: also their host names on the app's private network. */

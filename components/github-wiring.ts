@@ -19,8 +19,14 @@ export interface GithubWiringArgs {
     readonly variables: Readonly<Record<string, pulumi.Input<string>>>;
     /** Production: user ids whose approval a deployment needs. */
     readonly reviewers?: readonly number[];
-    /** Production: status checks the default branch requires. @default ["ci", "policy-preview"] */
+    /** Production: the commit statuses the default branch requires (config githubRequiredChecks). */
     readonly requiredChecks?: readonly string[];
+    /**
+     * Repository-level variables: what every workflow of the Odoo repository reads, whatever its
+     * environment (the build: PLATFORM_REPOSITORY, ODOO_VERSION, IMAGE_REPOSITORY). One stack
+     * owns them: staging.
+     */
+    readonly repositoryVariables?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Production: the GitOps dispatch endpoint and its shared secret (a pulumi secret). */
     readonly dispatch?: { url: string; secret: pulumi.Output<string> };
 }
@@ -42,7 +48,12 @@ export class GithubWiring extends pulumi.ComponentResource {
         const env = GITHUB_ENVIRONMENT[args.stage];
         const branch = args.defaultBranch ?? "main";
         const child = { parent: this };
-        for (const key of [...Object.keys(args.secrets), ...Object.keys(args.variables)]) {
+        const repositoryVariables = args.repositoryVariables ?? {};
+        for (const key of [
+            ...Object.keys(args.secrets),
+            ...Object.keys(args.variables),
+            ...Object.keys(repositoryVariables),
+        ]) {
             if (!SECRET_NAME.test(key))
                 throw new Error(`${name}: "${key}" is not a valid GitHub secret or variable name`);
         }
@@ -101,7 +112,18 @@ export class GithubWiring extends pulumi.ComponentResource {
             );
         }
 
+        for (const key of Object.keys(repositoryVariables).sort()) {
+            new github.ActionsVariable(
+                `${name}-repo-var-${key.toLowerCase().replace(/_/g, "-")}`,
+                { repository: args.repository, variableName: key, value: repositoryVariables[key] },
+                child,
+            );
+        }
+
         if (production) {
+            if (args.requiredChecks === undefined || args.requiredChecks.length === 0) {
+                throw new Error(`${name}: the default branch needs required checks`);
+            }
             const repo = github.getRepositoryOutput({ name: args.repository }, child);
             new github.BranchProtection(
                 `${name}-protect-${branch}`,
@@ -115,7 +137,7 @@ export class GithubWiring extends pulumi.ComponentResource {
                     requiredStatusChecks: [
                         {
                             strict: true,
-                            contexts: [...(args.requiredChecks ?? ["ci", "policy-preview"])],
+                            contexts: [...args.requiredChecks],
                         },
                     ],
                     requiredPullRequestReviews: [

@@ -25,7 +25,7 @@ export const SESSION_STORE = { engine: "valkey", version: "8", size: "db-s-1vcpu
 export interface OdooAppArgs {
     /** DigitalOcean region of the data, e.g. `fra1`; the app runs in its App Platform region. */
     readonly region: string;
-    /** Odoo image built from examples/app-platform/Dockerfile (entrypoint, session store). */
+    /** An image of the platform's build (tools/odoo-image) whose repository holds session_redis. */
     readonly image: string;
     /**
      * `<user>:<token>` that pulls a private image from GHCR or Docker Hub. Secret. @default none:

@@ -106,6 +106,15 @@ function githubWiring(
                   }),
         },
         variables,
+        repositoryVariables: production
+            ? undefined
+            : {
+                  PLATFORM_REPOSITORY: cfg.platformRepository as string,
+                  ODOO_VERSION: cfg.odooVersion,
+                  ...(cfg.odooImageRepository === undefined
+                      ? {}
+                      : { IMAGE_REPOSITORY: cfg.odooImageRepository }),
+              },
         reviewers: production ? cfg.githubProductionReviewers : undefined,
         requiredChecks: production ? cfg.githubRequiredChecks : undefined,
         dispatch:

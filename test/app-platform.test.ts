@@ -641,7 +641,7 @@ describe("managed PostgreSQL on the droplet runtime", function () {
         assert.ok(odoo.dependencies.includes(grant.resource.urn), "Odoo starts after the grant");
         // The App Platform image's entrypoint runs the very same statements.
         const entrypoint = fs.readFileSync(
-            path.join(ROOT, "examples", "app-platform", APP_ENTRYPOINT),
+            path.join(ROOT, "tools", "odoo-image", APP_ENTRYPOINT),
             "utf8",
         );
         assert.ok(entrypoint.includes(`<<'SQL'\n${GRANT_SQL}SQL\n`), "entrypoint SQL differs");
@@ -690,7 +690,7 @@ describe("managed PostgreSQL on the droplet runtime", function () {
 
 describe("odoo-platform-entrypoint (the App Platform image's entrypoint)", function () {
     this.timeout(60_000);
-    const script = path.join(ROOT, "examples", "app-platform", APP_ENTRYPOINT);
+    const script = path.join(ROOT, "tools", "odoo-image", APP_ENTRYPOINT);
     let dir: string;
     let fakeOdoo: string;
     before(() => {

@@ -5,6 +5,7 @@ import { spawnSync } from "child_process";
 import * as os from "os";
 import { Finding } from "../tools/lint-workflows";
 import YAML from "yaml";
+import { COMMON_DEFAULTS } from "../stacks/config";
 import { ROOT, checkWith } from "./helpers";
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
@@ -13,7 +14,9 @@ const files = [
         .readdirSync(WORKFLOWS)
         .filter((f) => f.endsWith(".yml"))
         .map((f) => path.join(WORKFLOWS, f)),
-    path.join(ROOT, "examples", "odoo-repo-pr-environment.yml"),
+    ...fs
+        .readdirSync(path.join(ROOT, "examples", "odoo-repository", ".github", "workflows"))
+        .map((f) => path.join(ROOT, "examples", "odoo-repository", ".github", "workflows", f)),
 ];
 const own = files.filter((f) => f.startsWith(WORKFLOWS));
 
@@ -180,18 +183,69 @@ describe("GitHub workflows", function () {
                 "platform-ref",
                 "platform-repository",
                 "pr-number",
+                "sha",
                 "update-modules",
             ],
         );
         const runs = wf.jobs.environment.steps!.map((s) => s.run ?? "").join("\n");
-        assert.match(runs, /pulumi stack select "\$STACK" --create/);
-        assert.match(runs, /pulumi up --yes --policy-pack \.\/policy --stack "\$STACK"/);
-        assert.match(runs, /pulumi destroy --yes --remove --stack "\$STACK"/);
+        assert.match(runs, /bash tools\/ci\/pr-environment\.sh deploy/);
+        assert.match(runs, /bash tools\/ci\/pr-environment\.sh destroy/);
+        const script = fs.readFileSync(path.join(ROOT, "tools", "ci", "pr-environment.sh"), "utf8");
+        assert.match(script, /pulumi up --yes --policy-pack \.\/policy --stack "\$stack"/);
+        assert.match(script, /pulumi destroy --yes --remove --stack "\$stack"/);
         const comment = wf.jobs.environment.steps!.find((s) =>
             s.uses?.startsWith("actions/github-script@"),
         );
         assert.match(String(comment?.with?.script), /odoo-platform:pr-environment/);
         assert.match(String(comment?.with?.script), /updateComment/);
+    });
+
+    it("the default branch requires exactly the statuses every push and pull request reports", () => {
+        // Each status a workflow reports: `... status <context>` calls of tools/ci/odoo-build.sh.
+        const reported = new Map<string, string>();
+        for (const f of own) {
+            for (const job of Object.values(load(f).jobs)) {
+                for (const step of job.steps ?? []) {
+                    const m = /tools\/ci\/odoo-build\.sh status (\S+)/.exec(step.run ?? "");
+                    if (m) reported.set(m[1], path.basename(f));
+                }
+            }
+        }
+        assert.deepEqual([...reported.keys()].sort(), [
+            "odoo-platform/build",
+            "odoo-platform/preview",
+            "odoo-platform/tests",
+        ]);
+        // Required: the build and the tests, which the Odoo repository runs on every push and pull
+        // request; a preview environment is a pull request's, not a merge's.
+        const required = [...COMMON_DEFAULTS.githubRequiredChecks].sort();
+        assert.deepEqual(required, ["odoo-platform/build", "odoo-platform/tests"]);
+        const caller = load(
+            path.join(
+                ROOT,
+                "examples",
+                "odoo-repository",
+                ".github",
+                "workflows",
+                "odoo-platform.yml",
+            ),
+        );
+        const calls = Object.values(caller.jobs).map((j) => path.basename(j.uses ?? ""));
+        for (const context of required) {
+            const workflow = reported.get(context) as string;
+            assert.ok(
+                calls.some((c) => c.startsWith(`${workflow}@`)),
+                `${context}: ${workflow} is not called`,
+            );
+        }
+        const on = caller.on as Record<string, unknown>;
+        assert.ok("push" in on && "pull_request" in on);
+        for (const job of ["build", "tests"]) {
+            assert.doesNotMatch(
+                String((caller.jobs[job] as { if?: string }).if ?? ""),
+                /pull_request'|push'/,
+            );
+        }
     });
 
     it("the reaper applies on schedule and is a dry run by hand unless asked", () => {

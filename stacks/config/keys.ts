@@ -203,7 +203,13 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
     },
     githubRequiredChecks: {
         type: "array",
-        description: "Production: status checks the default branch requires.",
+        description:
+            "Production: commit statuses the default branch requires (default: the build's and the tests').",
+    },
+    platformRepository: {
+        type: "string",
+        description:
+            "This repository (owner/name): the Odoo repository's workflows run its build and deploys.",
     },
     githubProductionReviewers: {
         type: "array",
@@ -330,6 +336,8 @@ export const COMMON_DEFAULTS = {
     // Mailgun, Postmark, Brevo and Amazon SES also listen on 2525.
     smtpPort: 2525,
     smtpEncryption: "starttls",
+    // The statuses odoo-build.yml and odoo-tests.yml report on every push and pull request.
+    githubRequiredChecks: ["odoo-platform/build", "odoo-platform/tests"],
 } as const;
 
 /** Keys that were renamed or replaced, with what a stack file should say instead. */

@@ -67,6 +67,13 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
         issue,
     );
     if (c.githubRepository !== undefined) {
+        if (stage === "staging" && c.platformRepository === undefined) {
+            issue(
+                "platformRepository",
+                "is required with githubRepository: the Odoo repository's workflows run this " +
+                    "repository's build and deploys, and read its name from this variable",
+            );
+        }
         for (const key of CI_SECRETS) {
             // On App Platform CI has no host to reach over SSH.
             if (key === "ciSshPrivateKey" && c.runtime === "app-platform") continue;
@@ -228,7 +235,8 @@ function runtimeChecks(
             issue(
                 "odooImage",
                 "is required with runtime app-platform: the official image lacks the session store " +
-                    "and entrypoint App Platform needs; build examples/app-platform/Dockerfile",
+                    "and entrypoint App Platform needs; build your repository with the platform's build " +
+                    "(README, \"Bring your Odoo repository\")",
             );
         } else if (typeof image === "string" && !appRegistryHost(image)) {
             issue(

@@ -193,7 +193,16 @@ export function configSchema(
                 .string()
                 .regex(/^[\w./-]+$/, "must be a branch name")
                 .default("main"),
-            githubRequiredChecks: z.array(z.string().min(1)).default(["ci", "policy-preview"]),
+            githubRequiredChecks: z
+                .array(z.string().min(1))
+                .default([...d.githubRequiredChecks]),
+            platformRepository: z
+                .string()
+                .regex(
+                    /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/,
+                    "must be owner/name of this repository, e.g. acme/odoo-platform",
+                )
+                .optional(),
             githubProductionReviewers: z
                 .array(
                     z

@@ -1,7 +1,7 @@
 /**
  * The App Platform components of the example production app, on a real Odoo: each component's
  * run command exactly as the program renders it, run by the image's entrypoint script
- * (examples/app-platform/odoo-platform-entrypoint) with the component's envs. The runner changes
+ * (tools/odoo-image/odoo-platform-entrypoint) with the component's envs. The runner changes
  * what it lists (paths, ports, the managed cluster → the local one); one test also drops
  * session_redis from `--load`, standing in for the image that carries it, and says so.
  */

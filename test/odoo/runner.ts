@@ -38,13 +38,13 @@ export const IMAGE_EXTRA_ADDONS = "/mnt/extra-addons";
 export const ODOO_REPOSITORY = path.resolve(
     process.env.ODOO_REPOSITORY ?? path.join(__dirname, "..", "..", "examples", "odoo-repository"),
 );
-/** The App Platform image's entrypoint script (examples/app-platform/). */
+/** The entrypoint script of the platform's build (tools/odoo-image/). */
 export const APP_ENTRYPOINT_FILE = path.join(
     __dirname,
     "..",
     "..",
-    "examples",
-    "app-platform",
+    "tools",
+    "odoo-image",
     APP_ENTRYPOINT,
 );
 /** Where image mode mounts the local cluster's socket folder. */
