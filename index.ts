@@ -41,6 +41,7 @@ function readSecrets(cfg: PlatformConfig): Secrets {
         ciStateAccessKeyId: optional("ciStateAccessKeyId"),
         ciStateSecretAccessKey: optional("ciStateSecretAccessKey"),
         ciSshPrivateKey: optional("ciSshPrivateKey"),
+        ciPlatformDeployToken: optional("ciPlatformDeployToken"),
         githubWebhookSecret: optional("githubWebhookSecret"),
         appRegistryCredentials: optional("appRegistryCredentials"),
     };

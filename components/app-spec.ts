@@ -57,6 +57,7 @@ export const APP_HEALTH = {
  * database without listing the server's, so the pin is the same.
  */
 const DROP = new Set([
+    "--update",
     "--workers",
     "--max-cron-threads",
     "--http-port",
@@ -73,7 +74,8 @@ const DROP = new Set([
  *   another port beside its workers whenever it serves HTTP (Odoo 18 `PreforkServer`); threaded,
  *   one process serves both, and instances, not workers, scale it out;
  * - cron: no HTTP, the stage's cron threads; the only process that runs crons;
- * - upgrade: `--update=all --stop-after-init`, the PRE_DEPLOY job.
+ * - upgrade: the PRE_DEPLOY job, `--update` of the release's modules (or the first deploy's
+ *   initialization), `--stop-after-init`.
  */
 export function appRunCommand(
     role: AppRole,
@@ -97,9 +99,13 @@ export function appRunCommand(
             "--workers=0",
             "--max-cron-threads=0",
             "--no-http",
-            "--update=all",
-            // The first deploy initializes the empty database: without demo data (17 and 18 load
-            // it unless told not to; 19 loads it only when asked and knows no such flag).
+            // Exactly the modules whose version changed (the release's plan), never all of them.
+            ...(s.updateModules !== undefined && s.updateModules.length > 0
+                ? [`--update=${s.updateModules.join(",")}`]
+                : []),
+            // The entrypoint initializes the empty database of a first deploy: without demo data
+            // (17 and 18 load it unless told not to; 19 loads it only when asked and knows no such
+            // flag).
             ...(major(version) < 19 ? ["--without-demo=all"] : []),
             "--stop-after-init",
         ],

@@ -6,7 +6,9 @@ export const appPlatformUpgradeJob: ResourceValidationPolicy = {
     name: "app-platform-upgrade-job",
     description:
         "An App Platform app running Odoo has a PRE_DEPLOY job that runs the module upgrade " +
-        "(odoo-platform-entrypoint upgrade ... --update=...), so a failed upgrade never takes traffic.",
+        "(odoo-platform-entrypoint upgrade ... --stop-after-init, with --update=<modules> when a " +
+        "release changes their version) and never --update=all, so a failed upgrade never takes " +
+        "traffic and a deploy updates what changed.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.type !== T.app) return;
@@ -19,12 +21,21 @@ export const appPlatformUpgradeJob: ResourceValidationPolicy = {
                 .map((c) => c.name),
         );
         const upgrade = odoo.find(
-            (c) => c.role === "upgrade" && preDeploy.has(c.name) && flag(c, "update") !== undefined,
+            (c) =>
+                c.role === "upgrade" &&
+                preDeploy.has(c.name) &&
+                flag(c, "stop-after-init") !== undefined,
         );
         if (upgrade === undefined) {
             reportViolation(
                 "the app has no PRE_DEPLOY job running the module upgrade (role upgrade with " +
-                    "--update); new code would start on an old schema.",
+                    "--stop-after-init); new code would start on an old schema.",
+            );
+        } else if (String(flag(upgrade, "update")).split(",").includes("all")) {
+            reportViolation(
+                `the upgrade job "${upgrade.name}" runs --update=all: every deploy would update ` +
+                    "every module; update the modules whose version changed (odooUpdateModules, " +
+                    "set by the release workflow).",
             );
         }
     },

@@ -1,7 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BackupBucket } from "../components/backup-bucket";
 import { appMailpitSmtp } from "../components/app-spec";
-import { GithubWiring } from "../components/github-wiring";
+import {
+    GITHUB_ENVIRONMENT,
+    GithubEnvironmentSpec,
+    GithubWiring,
+} from "../components/github-wiring";
 import { ManagedDatabase } from "../components/managed-database";
 import { Monitoring } from "../components/monitoring";
 import { OdooApp } from "../components/odoo-app";
@@ -24,6 +28,7 @@ export interface Secrets {
     readonly ciStateAccessKeyId?: pulumi.Output<string>;
     readonly ciStateSecretAccessKey?: pulumi.Output<string>;
     readonly ciSshPrivateKey?: pulumi.Output<string>;
+    readonly ciPlatformDeployToken?: pulumi.Output<string>;
     readonly githubWebhookSecret?: pulumi.Output<string>;
     /** App Platform: `<user>:<token>` for a private image. */
     readonly appRegistryCredentials?: pulumi.Output<string>;
@@ -52,6 +57,8 @@ export function odooSettings(cfg: PlatformConfig): OdooSettings {
         limitMemoryHardMb: cfg.odooLimitMemoryHardMb,
         limitTimeCpu: cfg.odooLimitTimeCpu,
         limitTimeReal: cfg.odooLimitTimeReal,
+        // The App Platform upgrade job's; the droplet runtime's release updates over SSH.
+        updateModules: cfg.runtime === "app-platform" ? cfg.odooUpdateModules : undefined,
         smtp:
             cfg.stage === "production" && cfg.smtpHost !== undefined
                 ? {
@@ -66,7 +73,13 @@ export function odooSettings(cfg: PlatformConfig): OdooSettings {
     };
 }
 
-/** The Odoo repository's environment for this stage, with exactly the tokens its CI needs. */
+/**
+ * The Odoo repository's GitHub side of this stage, with exactly the tokens each environment's jobs
+ * need. Every stage: its deployment environment (production: with reviewers, from the default
+ * branch only), holding the token that runs this repository's release workflow. Staging also
+ * owns the repository's variables and, with a dev host, the `preview` environment of the pull
+ * requests' environments; production owns the default branch's protection and the dispatch hook.
+ */
 function githubWiring(
     cfg: PlatformConfig,
     secrets: Secrets,
@@ -80,32 +93,37 @@ function githubWiring(
         if (v === undefined) throw new Error(`${key} is required with githubRepository`);
         return v;
     };
-    const variables: Record<string, pulumi.Input<string>> = {
-        DOMAIN: cfg.domain,
-        REGION: cfg.region,
-        STACK: cfg.stack,
-        ODOO_URL: url,
+    const deployment: GithubEnvironmentSpec = {
+        name: production ? GITHUB_ENVIRONMENT.production : GITHUB_ENVIRONMENT.staging,
+        secrets: { PLATFORM_DEPLOY_TOKEN: need("ciPlatformDeployToken") },
+        variables: { ODOO_URL: url, STACK: cfg.stack },
+        reviewers: production ? cfg.githubProductionReviewers : undefined,
     };
-    if (hostIp !== undefined) variables.HOST = hostIp;
-    if (cfg.stateBackendUrl !== undefined) variables.PULUMI_BACKEND_URL = cfg.stateBackendUrl;
-    if (cfg.odooImageRepository !== undefined) variables.IMAGE_REPOSITORY = cfg.odooImageRepository;
+    // Preview environments run on the dev host: the droplet runtime's staging host.
+    const preview: GithubEnvironmentSpec[] =
+        production || hostIp === undefined
+            ? []
+            : [
+                  {
+                      name: GITHUB_ENVIRONMENT.preview,
+                      secrets: {
+                          PULUMI_CONFIG_PASSPHRASE: need("ciPulumiPassphrase"),
+                          STATE_ACCESS_KEY_ID: need("ciStateAccessKeyId"),
+                          STATE_SECRET_ACCESS_KEY: need("ciStateSecretAccessKey"),
+                          DEV_HOST_SSH_KEY: need("ciSshPrivateKey"),
+                      },
+                      variables: {
+                          DEV_DOMAIN: `dev.${cfg.domain}`,
+                          ...(cfg.stateBackendUrl === undefined
+                              ? {}
+                              : { PULUMI_BACKEND_URL: cfg.stateBackendUrl }),
+                      },
+                  },
+              ];
     return new GithubWiring(`${name}-github`, {
         repository: cfg.githubRepository as string,
-        stage: production ? "production" : "staging",
         defaultBranch: cfg.githubDefaultBranch,
-        secrets: {
-            PULUMI_CONFIG_PASSPHRASE: need("ciPulumiPassphrase"),
-            STATE_ACCESS_KEY_ID: need("ciStateAccessKeyId"),
-            STATE_SECRET_ACCESS_KEY: need("ciStateSecretAccessKey"),
-            // On App Platform there is no host to reach over SSH.
-            ...(hostIp === undefined
-                ? {}
-                : {
-                      [production ? "PROD_HOST_SSH_KEY" : "DEV_HOST_SSH_KEY"]:
-                          need("ciSshPrivateKey"),
-                  }),
-        },
-        variables,
+        environments: [deployment, ...preview],
         repositoryVariables: production
             ? undefined
             : {
@@ -115,7 +133,6 @@ function githubWiring(
                       ? {}
                       : { IMAGE_REPOSITORY: cfg.odooImageRepository }),
               },
-        reviewers: production ? cfg.githubProductionReviewers : undefined,
         requiredChecks: production ? cfg.githubRequiredChecks : undefined,
         dispatch:
             production && cfg.githubDispatchUrl !== undefined

@@ -17,6 +17,8 @@ export function buildProduction(cfg: PlatformConfig, secrets: Secrets) {
         stage: cfg.stage,
         url: env.url,
         healthUrl: env.healthUrl,
+        // Read by the release workflow (tools/ci/release.sh).
+        odooDatabase: cfg.odooDatabase,
         hostIp: env.hostIp,
         appUrl: env.appUrl,
         appId: env.appId,

@@ -27,6 +27,8 @@ export function buildStaging(cfg: PlatformConfig, secrets: Secrets) {
         stage: cfg.stage,
         url: env.url,
         healthUrl: env.healthUrl,
+        // Read by the release workflow (tools/ci/release.sh).
+        odooDatabase: cfg.odooDatabase,
         mailUrl: env.mailUrl,
     };
     if (env.dev === undefined || env.hostIp === undefined) {

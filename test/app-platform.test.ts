@@ -160,14 +160,40 @@ describe("App Platform runtime", function () {
             assert.ok(!line.includes("--gevent-port"), line);
         }
         assert.deepEqual(tail(commands.cron), ["--workers=0", "--max-cron-threads=2", "--no-http"]);
+        // No release asked for updates: the job initializes a first deploy's database and moves
+        // attachments, and updates nothing; never every module.
         assert.deepEqual(tail(commands.upgrade), [
             "--workers=0",
             "--max-cron-threads=0",
             "--no-http",
-            "--update=all",
             "--without-demo=all",
             "--stop-after-init",
         ]);
+    });
+
+    it("updates exactly the modules a release asks for, in the upgrade job alone", async () => {
+        const run = await runAppStack("prod", {
+            odooUpdateModules: '["example_reminder","sale"]',
+        });
+        const spec = rawSpec(run);
+        assert.match(
+            String(byName(spec, "jobs", "upgrade").runCommand),
+            / --no-http --update=example_reminder,sale --without-demo=all --stop-after-init$/,
+        );
+        for (const [list, name] of [
+            ["services", "web"],
+            ["workers", "cron"],
+        ]) {
+            assert.ok(!String(byName(spec, list, name).runCommand).includes("--update"), name);
+        }
+        assert.throws(
+            () =>
+                parseConfig(
+                    "prod",
+                    exampleConfig("prod", { odooUpdateModules: '["example_reminder"]' }).config,
+                ),
+            /odoo-platform:odooUpdateModules: must not be set on the droplet runtime/,
+        );
     });
 
     it("follows the Odoo version: 19 keeps its rpc module and has no --without-demo", () => {
@@ -711,6 +737,13 @@ describe("odoo-platform-entrypoint (the App Platform image's entrypoint)", funct
         );
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    let fakePsql = "";
+    before(() => {
+        fakePsql = path.join(dir, "psql");
+        fs.writeFileSync(fakePsql, '#!/bin/sh\nprintf "%s\\n" "$FAKE_INITIALIZED"\n', {
+            mode: 0o755,
+        });
+    });
 
     const run = (args: string[], env: Record<string, string>, log = path.join(dir, "log")) => {
         fs.rmSync(log, { force: true });
@@ -721,6 +754,10 @@ describe("odoo-platform-entrypoint (the App Platform image's entrypoint)", funct
                 ODOO_BIN: fakeOdoo,
                 ODOO_PLATFORM_CONF_DIR: path.join(dir, "conf"),
                 FAKE_LOG: log,
+                // Stands in for psql asking whether the database holds an Odoo (t or f, as
+                // `psql -At` prints a boolean).
+                PSQL: fakePsql,
+                FAKE_INITIALIZED: "t",
                 ...env,
             },
         });
@@ -795,6 +832,16 @@ describe("odoo-platform-entrypoint (the App Platform image's entrypoint)", funct
                 "stdin:env.cr.commit()",
             ],
         );
+        // A first deploy's empty database: the upgrade initializes it with base.
+        const first = run(["upgrade", "--database=odoo", "--stop-after-init"], {
+            ...env,
+            FAKE_INITIALIZED: "f",
+        });
+        assert.equal(first.status, 0, first.stderr);
+        assert.equal(
+            first.lines.filter((l) => l.startsWith("argv:"))[0],
+            `argv:--config=${conf} --database=odoo --stop-after-init --init=base`,
+        );
         for (const location of ["file", "s3"]) {
             const bad = run(["upgrade", "--update=all"], {
                 ...env,
@@ -846,6 +893,7 @@ describe("odoo-platform-entrypoint (the App Platform image's entrypoint)", funct
                 PGADMIN_USER: "platform_admin",
                 PGADMIN_PASSWORD: "unused-with-trust-auth",
                 ODOO_ADMIN_PASSWD: "a-long-master-password",
+                PSQL: "psql",
             });
             assert.equal(r.status, 0, r.stderr);
             psql(asOdoo, db, "CREATE TABLE res_partner (id serial)");
@@ -864,6 +912,7 @@ describe("odoo-platform-entrypoint (the App Platform image's entrypoint)", funct
                 PGDATABASE: db,
                 PGADMIN_USER: "platform_admin",
                 PGADMIN_PASSWORD: "unused-with-trust-auth",
+                PSQL: "psql",
                 ODOO_ADMIN_PASSWD: "a-long-master-password",
             });
             assert.equal(again.status, 0, again.stderr);

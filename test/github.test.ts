@@ -10,6 +10,7 @@ const G = {
     variable: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
     protection: "github:index/branchProtection:BranchProtection",
     webhook: "github:index/repositoryWebhook:RepositoryWebhook",
+    repoVariable: "github:index/actionsVariable:ActionsVariable",
 };
 
 describe("GitHub wiring of the Odoo repository", function () {
@@ -38,31 +39,31 @@ describe("GitHub wiring of the Odoo repository", function () {
         });
     });
 
-    it("protects the default branch with the CI and policy checks and a review", () => {
+    it("protects the default branch with the build's and the tests' statuses and a review", () => {
         const p = one(prod.resources, G.protection, "prod-github-protect-main").inputs;
         assert.equal(p["pattern"], "main");
         assert.match(String(p["repositoryId"]), /^R_/);
         assert.equal(p["enforceAdmins"], true);
         assert.equal(p["allowsForcePushes"], false);
         assert.equal(p["allowsDeletions"], false);
+        // The statuses odoo-build.yml and odoo-tests.yml report (test/workflows.test.ts).
         assert.deepEqual(p["requiredStatusChecks"], [
-            { strict: true, contexts: ["ci", "policy-preview"] },
+            { strict: true, contexts: ["odoo-platform/build", "odoo-platform/tests"] },
         ]);
         assert.deepEqual(p["requiredPullRequestReviews"], [
             { requiredApprovingReviewCount: 1, dismissStaleReviews: true },
         ]);
     });
 
-    it("puts exactly the production tokens into the production environment, as secrets", () => {
+    it("gives production's environment the deploy token alone, as a secret", () => {
+        // Production's deployments run the platform repository's release workflow, which holds
+        // every cloud credential: the Odoo repository gets no state, SSH or cloud token.
         const secrets = ofType(prod.resources, G.secret);
-        assert.deepEqual(secrets.map((r) => inputsOf(r)["secretName"]).sort(), [
-            "PROD_HOST_SSH_KEY",
-            "PULUMI_CONFIG_PASSPHRASE",
-            "STATE_ACCESS_KEY_ID",
-            "STATE_SECRET_ACCESS_KEY",
-        ]);
+        assert.deepEqual(
+            secrets.map((r) => [inputsOf(r)["environment"], inputsOf(r)["secretName"]]),
+            [["production", "PLATFORM_DEPLOY_TOKEN"]],
+        );
         for (const s of secrets) {
-            assert.equal(inputsOf(s)["environment"], "production");
             assert.ok(isSecret(s.rawInputs["value"]), `${s.name} is not a secret on the wire`);
             // The deprecated field is never used.
             assert.equal(s.rawInputs["plaintextValue"], undefined, s.name);
@@ -73,17 +74,8 @@ describe("GitHub wiring of the Odoo repository", function () {
                 inputsOf(r)["value"],
             ]),
         );
-        assert.deepEqual(Object.keys(vars).sort(), [
-            "DOMAIN",
-            "HOST",
-            "IMAGE_REPOSITORY",
-            "ODOO_URL",
-            "PULUMI_BACKEND_URL",
-            "REGION",
-            "STACK",
-        ]);
-        assert.equal(vars["STACK"], "prod");
-        assert.equal(vars["ODOO_URL"], "https://erp.example.com");
+        assert.deepEqual(vars, { ODOO_URL: "https://erp.example.com", STACK: "prod" });
+        assert.equal(ofType(prod.resources, G.repoVariable).length, 0, "staging owns them");
     });
 
     it("shares the dispatch webhook secret with the Odoo repository as a secret", () => {
@@ -100,20 +92,48 @@ describe("GitHub wiring of the Odoo repository", function () {
         assert.equal(plain["contentType"], "json");
     });
 
-    it("wires staging with its own environment and no production token or protection", () => {
+    it("wires staging's deployments, the pull requests' preview environment and the build's variables", () => {
         const envs = ofType(staging.resources, G.env).map((r) => inputsOf(r)["environment"]);
-        assert.deepEqual(envs, ["staging"]);
-        const names = ofType(staging.resources, G.secret)
-            .map((r) => inputsOf(r)["secretName"])
-            .sort();
-        assert.deepEqual(names, [
-            "DEV_HOST_SSH_KEY",
-            "PULUMI_CONFIG_PASSPHRASE",
-            "STATE_ACCESS_KEY_ID",
-            "STATE_SECRET_ACCESS_KEY",
-        ]);
-        for (const s of ofType(staging.resources, G.secret))
-            assert.equal(inputsOf(s)["environment"], "staging");
+        assert.deepEqual(envs, ["staging", "preview"]);
+        assert.deepEqual(
+            ofType(staging.resources, G.secret)
+                .map((r) => `${inputsOf(r)["environment"]}:${inputsOf(r)["secretName"]}`)
+                .sort(),
+            [
+                "preview:DEV_HOST_SSH_KEY",
+                "preview:PULUMI_CONFIG_PASSPHRASE",
+                "preview:STATE_ACCESS_KEY_ID",
+                "preview:STATE_SECRET_ACCESS_KEY",
+                "staging:PLATFORM_DEPLOY_TOKEN",
+            ],
+        );
+        for (const s of ofType(staging.resources, G.secret)) {
+            assert.ok(isSecret(s.rawInputs["value"]), `${s.name} is not a secret on the wire`);
+        }
+        assert.deepEqual(
+            ofType(staging.resources, G.variable)
+                .map(
+                    (r) =>
+                        `${inputsOf(r)["environment"]}:${inputsOf(r)["variableName"]}=${inputsOf(r)["value"]}`,
+                )
+                .sort(),
+            [
+                "preview:DEV_DOMAIN=dev.example.com",
+                "preview:PULUMI_BACKEND_URL=s3://example-pulumi-state?endpoint=fra1.digitaloceanspaces.com&region=us-east-1",
+                "staging:ODOO_URL=https://staging.example.com",
+                "staging:STACK=staging",
+            ],
+        );
+        assert.deepEqual(
+            ofType(staging.resources, G.repoVariable)
+                .map((r) => `${inputsOf(r)["variableName"]}=${inputsOf(r)["value"]}`)
+                .sort(),
+            [
+                "IMAGE_REPOSITORY=ghcr.io/example/odoo",
+                "ODOO_VERSION=18.0",
+                "PLATFORM_REPOSITORY=example/odoo-platform",
+            ],
+        );
         assert.equal(ofType(staging.resources, G.protection).length, 0);
         assert.equal(ofType(staging.resources, G.webhook).length, 0);
         assert.equal(ofType(staging.resources, G.policy).length, 0);
@@ -135,12 +155,26 @@ describe("GitHub wiring of the Odoo repository", function () {
             assert.match(hit.message, msg);
         }
     };
-    it("refuses wiring without the CI tokens", () =>
+    it("refuses wiring without the CI tokens", () => {
         refuse(
             "staging",
             { ciSshPrivateKey: undefined },
             "ciSshPrivateKey",
             /must be set as a secret when githubRepository is set/,
+        );
+        refuse(
+            "prod",
+            { ciPlatformDeployToken: undefined },
+            "ciPlatformDeployToken",
+            /must be set as a secret when githubRepository is set/,
+        );
+    });
+    it("refuses staging wiring without the platform repository's name", () =>
+        refuse(
+            "staging",
+            { platformRepository: undefined },
+            "platformRepository",
+            /is required with githubRepository/,
         ));
     it("refuses production wiring without a reviewer", () =>
         refuse(

@@ -16,17 +16,15 @@ import { ROOT, checkWith } from "./helpers";
 const IMAGE_DIR = path.join(ROOT, "tools", "odoo-image");
 const dockerfile = fs.readFileSync(path.join(IMAGE_DIR, "Dockerfile"), "utf8");
 
-/** The Dockerfile's instructions, continuation lines joined, comments dropped. */
+/** The Dockerfile's instructions, continuation lines joined as Docker joins them, comments dropped. */
 function instructions(text: string): { keyword: string; args: string }[] {
     const out: { keyword: string; args: string }[] = [];
     let current = "";
     for (const line of text.split("\n")) {
         if (/^\s*#/.test(line) && current === "") continue;
         current += line.replace(/\\$/, "");
-        if (line.endsWith("\\")) {
-            current += "\n";
-            continue;
-        }
+        // Docker removes a backslash and its newline; the shell sees one line.
+        if (line.endsWith("\\")) continue;
         const m = /^\s*([A-Z]+)\s+([\s\S]*)$/.exec(current);
         if (m) out.push({ keyword: m[1], args: m[2].trim() });
         current = "";
@@ -55,7 +53,9 @@ describe("the platform's image build (tools/odoo-image)", function () {
 
     it("proves the layout inside the image before anything else is installed", () => {
         const steps = instructions(dockerfile).map((i) => `${i.keyword} ${i.args}`);
-        const proof = steps.findIndex((s) => /odoo-platform-layout check --root \/opt\/odoo\/src/.test(s));
+        const proof = steps.findIndex((s) =>
+            /odoo-platform-layout check --root \/opt\/odoo\/src/.test(s),
+        );
         const requirements = steps.findIndex((s) => /pip install/.test(s));
         assert.ok(proof > 0 && proof < requirements, steps.join("\n"));
         assert.match(steps[0], /^ARG ODOO_VERSION=/);
@@ -68,7 +68,10 @@ describe("the platform's image build (tools/odoo-image)", function () {
         for (const copy of instructions(dockerfile).filter((i) => i.keyword === "COPY")) {
             const sources = copy.args.split(/\s+/).slice(0, -1);
             for (const s of sources.filter((x) => x !== "src")) {
-                assert.ok(fs.existsSync(path.join(IMAGE_DIR, s)), `${s} is not in tools/odoo-image`);
+                assert.ok(
+                    fs.existsSync(path.join(IMAGE_DIR, s)),
+                    `${s} is not in tools/odoo-image`,
+                );
             }
         }
         const label = instructions(dockerfile).find((i) => i.keyword === "LABEL")?.args ?? "";
@@ -85,7 +88,10 @@ describe("the platform's image build (tools/odoo-image)", function () {
         for (const f of fs.readdirSync(ci)) {
             const text = fs.readFileSync(path.join(ci, f), "utf8");
             for (const m of text.matchAll(/index \.Config\.Labels "([^"]+)"/g)) {
-                assert.ok(written.includes(m[1]), `${f} reads label ${m[1]}, which no build writes`);
+                assert.ok(
+                    written.includes(m[1]),
+                    `${f} reads label ${m[1]}, which no build writes`,
+                );
             }
         }
     });
@@ -116,11 +122,15 @@ describe("the platform's image build (tools/odoo-image)", function () {
                 "src",
             ]);
             assert.ok(
-                fs.existsSync(path.join(context, "src", "addons", "example_reminder", "__manifest__.py")),
+                fs.existsSync(
+                    path.join(context, "src", "addons", "example_reminder", "__manifest__.py"),
+                ),
             );
             assert.ok(!fs.existsSync(path.join(context, "src", ".git")));
             assert.ok(!fs.existsSync(path.join(context, "src", ".github")));
-            assert.ok(!fs.existsSync(path.join(context, "src", "third-party", "example-tools", ".git")));
+            assert.ok(
+                !fs.existsSync(path.join(context, "src", "third-party", "example-tools", ".git")),
+            );
         } finally {
             fs.rmSync(job, { recursive: true, force: true });
         }

@@ -599,6 +599,17 @@ describe("policy pack over the Analyzer protocol", function () {
             "mandatory",
             /no PRE_DEPLOY job running the module upgrade/,
         ],
+        [
+            "an upgrade of every module on every deploy",
+            () =>
+                mutate(appProd, "prod-app", (i) => {
+                    const job = component(i, "jobs", "upgrade");
+                    job["runCommand"] = `${String(job["runCommand"])} --update=all`;
+                }),
+            "app-platform-upgrade-job",
+            "mandatory",
+            /the upgrade job "upgrade" runs --update=all: every deploy would update every module/,
+        ],
         // app-platform-production-scale
         [
             "one production web instance",

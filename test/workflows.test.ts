@@ -64,7 +64,10 @@ describe("GitHub workflows", function () {
             "ci.yml",
             "policy-preview.yml",
             "deploy-staging.yml",
-            "promote-prod.yml",
+            "release.yml",
+            "deploy.yml",
+            "odoo-build.yml",
+            "odoo-tests.yml",
             "drift.yml",
             "pr-environment.yml",
             "pr-reaper.yml",
@@ -259,62 +262,27 @@ describe("GitHub workflows", function () {
     const runs = (file: string) => (job(file).steps ?? []).map((s) => s.run ?? "").join("\n");
 
     it("gates production behind its environment and serializes each stack", () => {
-        assert.equal(job("promote-prod.yml").environment, "production");
-        assert.equal(job("deploy-staging.yml").environment, "staging");
-        assert.deepEqual(load(path.join(WORKFLOWS, "promote-prod.yml")).concurrency, {
-            group: "stack-prod",
+        const release = load(path.join(WORKFLOWS, "release.yml"));
+        // The stage's environment holds its credentials; one release per stack at a time.
+        assert.deepEqual(release.jobs.release.environment, {
+            name: "${{ inputs.stage }}",
+            url: "${{ needs.plan.outputs.url }}",
+        });
+        assert.deepEqual(release.concurrency, {
+            group: "stack-${{ inputs.stage == 'production' && 'prod' || 'staging' }}",
             "cancel-in-progress": false,
         });
+        assert.equal(job("deploy-staging.yml").environment, "staging");
         assert.deepEqual(load(path.join(WORKFLOWS, "deploy-staging.yml")).concurrency, {
             group: "stack-staging",
             "cancel-in-progress": false,
         });
-        assert.deepEqual(load(path.join(WORKFLOWS, "promote-prod.yml")).on, {
-            workflow_dispatch: {
-                inputs: {
-                    image: {
-                        description: "Odoo image to promote, pinned by digest (repo@sha256:...).",
-                        type: "string",
-                        required: true,
-                    },
-                    modules: {
-                        description:
-                            'Modules to upgrade (comma-separated; "all" for every installed module).',
-                        type: "string",
-                        required: true,
-                        default: "all",
-                    },
-                },
-            },
+        // The Odoo repository's deployment job names the stage's environment: production waits
+        // for its reviewers there.
+        assert.deepEqual(load(path.join(WORKFLOWS, "deploy.yml")).jobs.deploy.environment, {
+            name: "${{ inputs.stage }}",
+            url: "${{ vars.ODOO_URL }}",
         });
-    });
-
-    it("promotes with a backup first, the upgrade, pulumi up, a health gate and a way back", () => {
-        const steps = (job("promote-prod.yml").steps ?? []).map(
-            (s) => (s as { name?: string }).name ?? s.uses ?? "",
-        );
-        const order = [
-            "Backup first",
-            "Upgrade the modules with the new image, before it takes traffic",
-            "pulumi up",
-            "Health gate",
-            "Return to the previous image",
-        ];
-        const at = order.map((n) => steps.indexOf(n));
-        assert.ok(
-            at.every((i) => i >= 0),
-            JSON.stringify(steps),
-        );
-        assert.deepEqual(
-            [...at].sort((a, b) => a - b),
-            at,
-            "steps out of order",
-        );
-        const r = runs("promote-prod.yml");
-        assert.match(r, /docker exec prod-backup odoo-backup/);
-        assert.match(r, /--stop-after-init -u '\$MODULES'/);
-        assert.match(r, /\/web\/health/);
-        assert.match(r, /pulumi config set odooImage "\$PREVIOUS" --stack prod/);
     });
 
     it("turns exit code 7 into one drift issue per stack and closes it when clean", () => {

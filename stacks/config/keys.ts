@@ -90,6 +90,11 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
         type: "integer",
         description: "App Platform web instances; production needs 2 or more.",
     },
+    odooUpdateModules: {
+        type: "array",
+        description:
+            "App Platform: modules the PRE_DEPLOY job updates on this deploy (the release workflow sets them).",
+    },
     appPushSecrets: {
         type: "boolean",
         description: "App Platform: send changed secret values on this up (default false).",
@@ -242,6 +247,12 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
         secret: true,
         description: "Spaces secret key of the state bucket, for this stage's GitHub environment.",
     },
+    ciPlatformDeployToken: {
+        type: "string",
+        secret: true,
+        description:
+            "Token of the Odoo repository's deployments: runs this repository's release workflow (Actions: write).",
+    },
     ciSshPrivateKey: {
         type: "string",
         secret: true,
@@ -350,13 +361,24 @@ export const REPLACED_KEYS: Readonly<Record<string, string>> = {
         "then remove smtpSsl",
 };
 
-/** Secrets a stage's GitHub environment receives when githubRepository is set. */
-export const CI_SECRETS = [
-    "ciPulumiPassphrase",
-    "ciStateAccessKeyId",
-    "ciStateSecretAccessKey",
-    "ciSshPrivateKey",
-] as const;
+/**
+ * Secrets the Odoo repository's GitHub environments receive when githubRepository is set: every
+ * stage's deployments run the platform repository's release workflow with a token; staging's
+ * stack also gives the `preview` environment what its pull requests' environments need (the
+ * state backend and the dev host), where there is a dev host (the droplet runtime).
+ */
+export function ciSecretsOf(stage: Stage, runtime: Runtime): SecretKey[] {
+    const previews: SecretKey[] =
+        stage === "staging" && runtime === "droplet"
+            ? [
+                  "ciPulumiPassphrase",
+                  "ciStateAccessKeyId",
+                  "ciStateSecretAccessKey",
+                  "ciSshPrivateKey",
+              ]
+            : [];
+    return ["ciPlatformDeployToken", ...previews];
+}
 
 /** Keys only a pr-<N> stack carries. */
 export const PREVIEW_ONLY_KEYS = ["pr", "stagingStack"] as const;
@@ -416,6 +438,7 @@ export const APP_PLATFORM_KEYS = [
     "appInstanceSize",
     "appInstanceCount",
     "appRegistryCredentials",
+    "odooUpdateModules",
     "appPushSecrets",
 ] as const;
 
@@ -441,6 +464,7 @@ export type SecretKey =
     | "ciStateAccessKeyId"
     | "ciStateSecretAccessKey"
     | "ciSshPrivateKey"
+    | "ciPlatformDeployToken"
     | "githubWebhookSecret"
     | "appRegistryCredentials";
 
@@ -471,7 +495,7 @@ export function requiredSecrets(
     const dispatch = raw[`${PROJECT}:githubDispatchUrl`] !== undefined;
     return [
         ...base,
-        ...(wired ? CI_SECRETS.filter((k) => !app || k !== "ciSshPrivateKey") : []),
+        ...(wired ? ciSecretsOf(stage, app ? "app-platform" : "droplet") : []),
         ...(dispatch ? (["githubWebhookSecret"] as const) : []),
     ];
 }

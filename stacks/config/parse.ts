@@ -130,21 +130,9 @@ export function parseConfig(
     if (!result.success) throw new Error("unreachable: schema failed without issues");
     // Secret values were read only to be validated; they reach resources as pulumi secrets
     // (config.requireSecret in index.ts), never as plain strings from here.
-    const {
-        adminPassword: _a,
-        postgresPassword: _p,
-        smtpPassword: _s,
-        mailpitUiPassword: _m,
-        alertSlackUrl: _u,
-        resticPassword: _r,
-        ciPulumiPassphrase: _c1,
-        ciStateAccessKeyId: _c2,
-        ciStateSecretAccessKey: _c3,
-        ciSshPrivateKey: _c4,
-        githubWebhookSecret: _w,
-        appRegistryCredentials: _g,
-        ...plain
-    } = result.data;
+    const plain = Object.fromEntries(
+        Object.entries(result.data).filter(([key]) => CONFIG_KEYS[key]?.secret !== true),
+    ) as Omit<ValidConfig, SecretKey>;
     return { ...plain, stack, stage };
 }
 

@@ -6,7 +6,7 @@ import { dropletMemoryMb } from "../prices";
 import {
     APP_PLATFORM_KEYS,
     APP_REGISTRY_HOSTS,
-    CI_SECRETS,
+    ciSecretsOf,
     COMMON_DEFAULTS,
     MANAGED_DATABASE_KEYS,
     PREVIEW_ONLY_KEYS,
@@ -74,13 +74,12 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
                     "repository's build and deploys, and read its name from this variable",
             );
         }
-        for (const key of CI_SECRETS) {
-            // On App Platform CI has no host to reach over SSH.
-            if (key === "ciSshPrivateKey" && c.runtime === "app-platform") continue;
+        for (const key of ciSecretsOf(stage, runtimeOf(c))) {
             if (typeof c[key] !== "string" || (c[key] as string).length === 0) {
                 issue(
                     key,
-                    "must be set as a secret when githubRepository is set: the GitHub environment's CI needs it",
+                    "must be set as a secret when githubRepository is set: the Odoo repository's " +
+                        "GitHub environments need it",
                 );
             }
         }
@@ -236,7 +235,7 @@ function runtimeChecks(
                 "odooImage",
                 "is required with runtime app-platform: the official image lacks the session store " +
                     "and entrypoint App Platform needs; build your repository with the platform's build " +
-                    "(README, \"Bring your Odoo repository\")",
+                    '(README, "Bring your Odoo repository")',
             );
         } else if (typeof image === "string" && !appRegistryHost(image)) {
             issue(

@@ -20,6 +20,7 @@ const CIDR4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[
 const CIDR6 = /^[0-9a-f:]+:[0-9a-f:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/i;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const DB_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const MODULE = /^[a-z][a-z0-9_]*$/;
 const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 const int = (min: number, max: number, what: string) =>
@@ -86,6 +87,9 @@ export function configSchema(
                 .default(d.appInstanceSize),
             appInstanceCount: int(1, 20, "App Platform web instances").default(d.appInstanceCount),
             appPushSecrets: z.boolean().default(d.appPushSecrets),
+            odooUpdateModules: z
+                .array(z.string().regex(MODULE, "must be an Odoo module name"))
+                .default([]),
             dropletSize: z
                 .string()
                 .regex(
@@ -193,9 +197,7 @@ export function configSchema(
                 .string()
                 .regex(/^[\w./-]+$/, "must be a branch name")
                 .default("main"),
-            githubRequiredChecks: z
-                .array(z.string().min(1))
-                .default([...d.githubRequiredChecks]),
+            githubRequiredChecks: z.array(z.string().min(1)).default([...d.githubRequiredChecks]),
             platformRepository: z
                 .string()
                 .regex(
@@ -233,6 +235,7 @@ export function configSchema(
             ciStateAccessKeyId: z.string().optional(),
             ciStateSecretAccessKey: z.string().optional(),
             ciSshPrivateKey: z.string().optional(),
+            ciPlatformDeployToken: z.string().optional(),
             githubWebhookSecret: z.string().optional(),
             prEnvironments: z
                 .object(
@@ -299,7 +302,6 @@ export function configSchema(
 
 export type ValidConfig = z.output<ReturnType<typeof configSchema>>;
 
-const MODULE = /^[a-z][a-z0-9_]*$/;
 export const DIGEST_IMAGE = /^[a-z0-9][a-z0-9./_:-]*@sha256:[0-9a-f]{64}$/;
 
 /** The config of a `pr-<N>` stack: the PR and the staging stack it lives on, nothing else. */

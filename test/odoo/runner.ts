@@ -38,15 +38,9 @@ export const IMAGE_EXTRA_ADDONS = "/mnt/extra-addons";
 export const ODOO_REPOSITORY = path.resolve(
     process.env.ODOO_REPOSITORY ?? path.join(__dirname, "..", "..", "examples", "odoo-repository"),
 );
-/** The entrypoint script of the platform's build (tools/odoo-image/). */
-export const APP_ENTRYPOINT_FILE = path.join(
-    __dirname,
-    "..",
-    "..",
-    "tools",
-    "odoo-image",
-    APP_ENTRYPOINT,
-);
+/** The scripts every image of the platform's build carries (tools/odoo-image/), by name. */
+const IMAGE_TOOLS = path.join(__dirname, "..", "..", "tools", "odoo-image");
+export const PLATFORM_SCRIPTS = [APP_ENTRYPOINT, "odoo-platform-test"] as const;
 /** Where image mode mounts the local cluster's socket folder. */
 const IMAGE_PG_SOCKETS = "/run/postgresql-contract";
 /** The login role Odoo connects as: Odoo refuses the `postgres` superuser. */
@@ -416,7 +410,9 @@ export class OdooRunner {
         command: readonly string[],
         envItems: readonly string[],
         conf: string,
+        opts: { repository?: string } = {},
     ): Promise<Launch> {
+        const repository = opts.repository ?? ODOO_REPOSITORY;
         const n = ++this.serial;
         const rewrites: Rewrite[] = [];
         const confFile = path.join(this.dir, `odoo-${n}.conf`);
@@ -442,7 +438,7 @@ export class OdooRunner {
             // repository itself stands in for it.
             {
                 image: IMAGE_SOURCE_ROOT,
-                local: ODOO_REPOSITORY,
+                local: repository,
                 why: "the team's repository, which the platform's build copies into the image",
             },
             // odoo/docker 18.0/Dockerfile: `mkdir -p /mnt/extra-addons`, VOLUME; shipped empty.
@@ -485,7 +481,9 @@ export class OdooRunner {
         // The database: the container's host name and port → the local cluster.
         const env = envOf(envItems);
         const db = envOf(this.dbEnv());
-        const platform = command[0] === APP_ENTRYPOINT;
+        // A script of the platform's image (the App Platform entrypoint, the test build) rather
+        // than Odoo itself: it runs as it is, with Odoo reached through ODOO_BIN.
+        const platform = (PLATFORM_SCRIPTS as readonly string[]).includes(command[0]);
         if (platform) this.rewriteLibpq(env, rewrites);
         for (const key of platform ? [] : ["HOST", "PORT", "USER"]) {
             if (env[key] !== undefined && env[key] !== db[key]) {
@@ -510,6 +508,21 @@ export class OdooRunner {
                 continue;
             }
             const [name, value] = flag;
+            if (/^db_(host|port|user|password)$/.test(name)) {
+                const local = envOf(this.dbEnv());
+                const key =
+                    { db_host: "HOST", db_port: "PORT", db_user: "USER" }[name] ?? "PASSWORD";
+                args.push(`--${name}=${local[key]}`);
+                if (value !== local[key]) {
+                    rewrites.push({
+                        what: `--${name}`,
+                        container: value,
+                        local: local[key],
+                        why: "the job's PostgreSQL → the local PostgreSQL cluster",
+                    });
+                }
+                continue;
+            }
             if (name === "http-port" || name === "gevent-port") {
                 if (name === "http-port") httpPort = Number(value);
                 else geventPort = Number(value);
@@ -561,11 +574,14 @@ export class OdooRunner {
                 "-v",
                 `${this.extraAddons}:${IMAGE_EXTRA_ADDONS}:ro`,
                 "-v",
-                `${ODOO_REPOSITORY}:${IMAGE_SOURCE_ROOT}:ro`,
+                `${repository}:${IMAGE_SOURCE_ROOT}:ro`,
                 ...(pgHost.startsWith("/") ? ["-v", `${pgHost}:${IMAGE_PG_SOCKETS}`] : []),
-                // The App Platform image's entrypoint, on top of the official image.
+                // The platform's script, on top of the official image.
                 ...(platform
-                    ? ["-v", `${APP_ENTRYPOINT_FILE}:/usr/local/bin/${APP_ENTRYPOINT}:ro`]
+                    ? [
+                          "-v",
+                          `${path.join(IMAGE_TOOLS, command[0])}:/usr/local/bin/${command[0]}:ro`,
+                      ]
                     : []),
                 ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
                 (this.real as { image: string }).image,
@@ -683,7 +699,7 @@ export class OdooRunner {
             why: "the image's odoo script (from Odoo's .deb) is odoo-bin of the source tree",
         });
         return {
-            argv: ["sh", APP_ENTRYPOINT_FILE, ...args.slice(1)],
+            argv: ["sh", path.join(IMAGE_TOOLS, args[0]), ...args.slice(1)],
             env: {
                 ...env,
                 ODOO_BIN: bin,
@@ -824,13 +840,17 @@ export class OdooRunner {
         };
     }
 
-    /** Runs a container command to its end (e.g. `--stop-after-init`); its log, or an error. */
+    /**
+     * Runs a container command to its end (e.g. `--stop-after-init`); its log, or an error.
+     * `repository` stands in for the team's repository in the image (default ODOO_REPOSITORY).
+     */
     async run(
         command: readonly string[],
         envItems: readonly string[],
         conf = this.defaultConf(),
+        opts: { repository?: string } = {},
     ): Promise<string> {
-        const p = this.spawn(await this.launch(command, envItems, conf));
+        const p = this.spawn(await this.launch(command, envItems, conf, opts));
         await p.exited;
         const exit = p.exit();
         if (exit?.code !== 0) {
