@@ -6,6 +6,8 @@
  * (`TOOLS=local`).
  */
 
+import { cronProblem } from "./cron";
+
 export const RETENTION = { daily: 7, weekly: 4, monthly: 3 } as const;
 
 /** Hours after which the newest backup counts as stale and the health endpoint says so. */
@@ -371,8 +373,9 @@ export function renderCrontab(
     schedule: string,
     job = "/usr/local/bin/odoo-backup --if-exists",
 ): string {
-    if (!/^(\S+\s+){4}\S+$/.test(schedule.trim())) {
-        throw new Error(`schedule must be a 5-field cron expression, got "${schedule}"`);
+    const problem = cronProblem(schedule);
+    if (problem !== undefined) {
+        throw new Error(`schedule "${schedule}": ${problem}`);
     }
     return `${schedule.trim()} ${job} >>/proc/1/fd/1 2>&1\n`;
 }

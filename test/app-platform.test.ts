@@ -15,6 +15,7 @@ import { GRANT_SQL, versionProblem } from "../components/managed-database";
 import { odooSettings } from "../stacks/environment";
 import { parseConfig } from "../stacks/config";
 import { estimateCost } from "../tools/cost";
+import { renderPlan } from "../tools/plan";
 import { ProgramRun, inputsOf, isSecret, mockId, runProgram } from "../tools/mock-cloud";
 import { PgServer, psql, startPostgres } from "../tools/pg";
 import {
@@ -578,6 +579,24 @@ describe("App Platform runtime", function () {
             ],
         );
         assert.equal(cost.monthlyUsd, 282);
+        assert.deepEqual(cost.unpriced, []);
+    });
+
+    it("names what it cannot price instead of failing or counting it as free", () => {
+        const web = prod.resources.find((r) => r.type === T.app);
+        assert.ok(web);
+        const spec = JSON.parse(JSON.stringify(inputsOf(web)["spec"])) as {
+            services: { instanceSizeSlug: string }[];
+        };
+        spec.services[0].instanceSizeSlug = "apps-d-64vcpu-1tb";
+        const altered = { ...web, rawInputs: { ...web.rawInputs, spec } };
+        const cost = estimateCost(prod.resources.map((r) => (r === web ? altered : r)));
+        assert.deepEqual(cost.unpriced, ["App Platform web apps-d-64vcpu-1tb x2"]);
+        assert.equal(cost.monthlyUsd, 282 - 98);
+        assert.match(
+            renderPlan("prod", prod.resources, cost, []),
+            /App Platform web apps-d-64vcpu-1tb x2 +not counted: no list price in stacks\/prices\.ts/,
+        );
     });
 
     it("reads image references as App Platform image sources", () => {

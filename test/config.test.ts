@@ -1,4 +1,6 @@
 import { strict as assert } from "assert";
+import { DatabaseSlug, DropletSlug } from "@pulumi/digitalocean/types/enums";
+import { DATABASE_SIZES, DROPLET_SIZES, parseDropletSlug } from "../stacks/prices";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
@@ -145,7 +147,69 @@ describe("config schema", () => {
             /32-character/,
         ],
         ["unknown region", "staging", { region: "mars1" }, "region", /DigitalOcean region/],
-        ["size not a slug", "staging", { dropletSize: "big" }, "dropletSize", /size slug/],
+        [
+            "size not a slug",
+            "staging",
+            { dropletSize: "big" },
+            "dropletSize",
+            /droplet size DigitalOcean offers/,
+        ],
+        [
+            "a droplet size DigitalOcean does not offer",
+            "staging",
+            { dropletSize: "s-2vcpu-4gib" },
+            "dropletSize",
+            /droplet size DigitalOcean offers, e\.g\. s-2vcpu-4gb/,
+        ],
+        [
+            "a managed database size DigitalOcean does not offer",
+            "prod",
+            { database: "managed", databaseSize: "db-s-1vcpu-3gb" },
+            "databaseSize",
+            /managed database size DigitalOcean offers: db-s-1vcpu-1gb, /,
+        ],
+        [
+            "SSH range with host bits set",
+            "staging",
+            { sshAllowedCidrs: '["198.51.100.4/24"]' },
+            "sshAllowedCidrs[0]",
+            /host bits set; the network is 198\.51\.100\.0\/24/,
+        ],
+        [
+            "SSH IPv6 range not in canonical spelling",
+            "staging",
+            { sshAllowedCidrs: '["2001:DB8:0:0::/48"]' },
+            "sshAllowedCidrs[0]",
+            /spelled 2001:db8::\/48 in canonical form/,
+        ],
+        [
+            "SSH IPv6 range that is not an address",
+            "staging",
+            { sshAllowedCidrs: '["2001:db8:::1/128"]' },
+            "sshAllowedCidrs[0]",
+            /is not a CIDR such as/,
+        ],
+        [
+            "a backup at hour 25",
+            "prod",
+            { backupSchedule: "0 25 * * *" },
+            "backupSchedule",
+            /hour 25 is out of range 0-23/,
+        ],
+        [
+            "a backup schedule of six fields",
+            "prod",
+            { backupSchedule: "0 0 2 * * *" },
+            "backupSchedule",
+            /must be 5 fields/,
+        ],
+        [
+            "a backup schedule with an unknown weekday",
+            "prod",
+            { backupSchedule: "0 2 * * fri-sonday" },
+            "backupSchedule",
+            /day of week "fri-sonday" is neither a number nor a name/,
+        ],
         [
             "volume not a number",
             "staging",
@@ -484,6 +548,68 @@ describe("config schema", () => {
             assert.match(err.message, /Fix: pulumi config (set|rm) /);
         });
     }
+
+    it("refuses a key in a misspelt namespace instead of silently ignoring it", () => {
+        const err = problemsOf("staging", { "odoo-platfrom:odooWorkers": "4" });
+        assert.equal(err.problems.length, 1);
+        assert.equal(err.problems[0].key, "odoo-platfrom:odooWorkers");
+        assert.match(err.problems[0].message, /did you mean odoo-platform:odooWorkers\?/);
+        assert.match(
+            err.message,
+            /Fix: pulumi config rm odoo-platfrom:odooWorkers -s staging; pulumi config set odoo-platform:odooWorkers <value> -s staging/,
+        );
+        // A provider namespace misspelt may hold a token: the value is not shown.
+        const token = problemsOf("staging", { "cloudflar:apiToken": "cf-token-value" });
+        assert.match(token.problems[0].message, /did you mean cloudflare:apiToken\?/);
+        assert.doesNotMatch(token.message, /cf-token-value/);
+        // Provider namespaces the program uses pass.
+        assert.doesNotThrow(() =>
+            parseConfig("staging", exampleConfig("staging", { "digitalocean:token": "x" }).config),
+        );
+    });
+
+    it("accepts every droplet size of the provider's list that can host Odoo, with its memory", () => {
+        const slugs = Object.values(DropletSlug) as string[];
+        const hosts = slugs.filter((s) => !s.startsWith("gpu-") && !/^\d+(gb|mb)$/.test(s));
+        assert.ok(hosts.length > 100, `${hosts.length} slugs`);
+        for (const slug of hosts) assert.ok(slug in DROPLET_SIZES, slug);
+        assert.deepEqual(parseDropletSlug("s-1vcpu-2gb-70gb-intel"), { vcpus: 1, memoryMb: 2048 });
+        assert.deepEqual(parseDropletSlug("s-1vcpu-512mb-10gb"), { vcpus: 1, memoryMb: 512 });
+        assert.deepEqual(parseDropletSlug("c-4-intel"), { vcpus: 4, memoryMb: 8192 });
+        assert.equal(parseDropletSlug("gpu-h100x1-80gb"), undefined);
+        assert.equal(parseDropletSlug("1gb"), undefined);
+        // The provider's managed database sizes are all accepted.
+        for (const slug of Object.values(DatabaseSlug)) {
+            assert.ok((DATABASE_SIZES as readonly string[]).includes(slug), slug);
+        }
+    });
+
+    it("accepts cron names, ranges, lists and steps crond reads", () => {
+        for (const schedule of [
+            "15 2 * * *",
+            "*/30 1-5 * * mon-fri",
+            "0 3 1,15 jan,jul 0",
+            "0 4 * * 7",
+        ]) {
+            assert.doesNotThrow(
+                () =>
+                    parseConfig("prod", exampleConfig("prod", { backupSchedule: schedule }).config),
+                schedule,
+            );
+        }
+    });
+
+    it("names the stack commands when the stack name is not one the program knows", () => {
+        assert.throws(
+            () => parseConfig("dev", exampleConfig("staging").config),
+            (e: unknown) =>
+                e instanceof ConfigError &&
+                /stack name: must be "prod", "staging" or "pr-<N>"/.test(e.message) &&
+                /Fix: pulumi stack select staging \(or prod\); a new stack: pulumi stack init staging/.test(
+                    e.message,
+                ),
+        );
+    });
 
     it("lists every problem of a config at once, across keys and stage rules", () => {
         const err = problemsOf("staging", {

@@ -105,8 +105,9 @@ describe("offline preview, end to end", function () {
                 "urn",
             ]);
         }
-        assert.deepEqual(Object.keys(out.cost).sort(), ["items", "monthlyUsd"]);
+        assert.deepEqual(Object.keys(out.cost).sort(), ["items", "monthlyUsd", "unpriced"]);
         assert.equal(out.cost.monthlyUsd, 63);
+        assert.deepEqual(out.cost.unpriced, []);
         assert.deepEqual(out.policy, { violations: [] });
         assert.doesNotMatch(
             r.stdout,

@@ -21,12 +21,15 @@ export interface CostItem {
 export interface CostEstimate {
     readonly monthlyUsd: number;
     readonly items: CostItem[];
+    /** What the estimate leaves out for want of a list price (stacks/prices.ts), named. */
+    readonly unpriced: string[];
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
 export function estimateCost(resources: readonly RecordedResource[]): CostEstimate {
     const items: CostItem[] = [];
+    const unpriced: string[] = [];
     let spaces = false;
     for (const r of resources) {
         const i = inputsOf(r);
@@ -35,9 +38,8 @@ export function estimateCost(resources: readonly RecordedResource[]): CostEstima
                 const size = String(i["size"]);
                 const price = DROPLET_PRICES[size];
                 if (price === undefined) {
-                    throw new Error(
-                        `no list price for droplet size "${size}": add it to tools/cost.ts`,
-                    );
+                    unpriced.push(`droplet ${size}`);
+                    break;
                 }
                 items.push({ resource: r.name, description: `droplet ${size}`, monthlyUsd: price });
                 break;
@@ -72,12 +74,11 @@ export function estimateCost(resources: readonly RecordedResource[]): CostEstima
                 const size = String(i["size"]);
                 const nodes = Number(i["nodeCount"] ?? 1);
                 const price = DATABASE_NODE_PRICES[size];
-                if (price === undefined) {
-                    throw new Error(
-                        `no list price for database size "${size}": add it to tools/cost.ts`,
-                    );
-                }
                 const engine = i["engine"] === "valkey" ? "Valkey" : "PostgreSQL";
+                if (price === undefined) {
+                    unpriced.push(`managed ${engine} ${size} x${nodes}`);
+                    break;
+                }
                 items.push({
                     resource: r.name,
                     description: `managed ${engine} ${size} x${nodes}`,
@@ -96,9 +97,8 @@ export function estimateCost(resources: readonly RecordedResource[]): CostEstima
                     const count = Number(c["instanceCount"] ?? 1);
                     const price = APP_INSTANCE_PRICES[size];
                     if (price === undefined) {
-                        throw new Error(
-                            `no list price for App Platform size "${size}": add it to stacks/prices.ts`,
-                        );
+                        unpriced.push(`App Platform ${String(c["name"])} ${size} x${count}`);
+                        continue;
                     }
                     items.push({
                         resource: `${r.name}/${String(c["name"])}`,
@@ -112,5 +112,5 @@ export function estimateCost(resources: readonly RecordedResource[]): CostEstima
                 break;
         }
     }
-    return { monthlyUsd: round(items.reduce((s, x) => s + x.monthlyUsd, 0)), items };
+    return { monthlyUsd: round(items.reduce((s, x) => s + x.monthlyUsd, 0)), items, unpriced };
 }

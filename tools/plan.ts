@@ -126,6 +126,9 @@ export function renderPlan(
     for (const item of cost.items) {
         lines.push(`  ${item.description.padEnd(48)} $${item.monthlyUsd.toFixed(2)}`);
     }
+    for (const what of cost.unpriced) {
+        lines.push(`  ${what.padEnd(48)} not counted: no list price in stacks/prices.ts`);
+    }
     return lines.join("\n");
 }
 

@@ -10,6 +10,7 @@ import {
     databaseOf,
     runtimeOf,
 } from "./keys";
+import { KNOWN_NAMESPACES, closest } from "./formats";
 import { ConfigError, ConfigProblem, renderFound, stageOfStack } from "./problems";
 import { crossChecks } from "./rules";
 import { ValidConfig, configSchema, previewSchema } from "./schema";
@@ -37,6 +38,7 @@ export function coerceRaw(key: string, raw: string): unknown {
 
 /** Raw config → typed input of this project's keys; unknown keys become problems. */
 function collectInput(
+    stack: string,
     raw: Readonly<Record<string, string | undefined>>,
     problems: ConfigProblem[],
 ): Record<string, unknown> {
@@ -44,7 +46,28 @@ function collectInput(
     for (const [fullKey, value] of Object.entries(raw)) {
         if (value === undefined) continue;
         const [ns, key] = fullKey.includes(":") ? fullKey.split(":", 2) : [PROJECT, fullKey];
-        if (ns !== PROJECT) continue; // provider config such as digitalocean:token
+        if (ns !== PROJECT) {
+            // Provider config such as digitalocean:token passes; another namespace is a typo
+            // that would silently drop the setting.
+            if (!(KNOWN_NAMESPACES as readonly string[]).includes(ns)) {
+                const likely = closest(ns, KNOWN_NAMESPACES);
+                problems.push({
+                    key: fullKey,
+                    message:
+                        `is in the namespace "${ns}", which is neither this project's ` +
+                        `(${PROJECT}) nor a provider's it uses (${KNOWN_NAMESPACES.slice(1).join(", ")})` +
+                        (likely === undefined ? "" : `; did you mean ${likely}:${key}?`),
+                    found: "[not shown: it may be a credential]",
+                    fix:
+                        `pulumi config rm ${fullKey} -s ${stack}` +
+                        (likely === undefined
+                            ? ""
+                            : `; pulumi config set ${CONFIG_KEYS[key]?.secret === true ? "--secret " : ""}` +
+                              `${likely}:${key} <value> -s ${stack}`),
+                });
+            }
+            continue;
+        }
         if (!(key in CONFIG_KEYS)) {
             const replaced = REPLACED_KEYS[key];
             problems.push({
@@ -89,7 +112,7 @@ export function parsePreviewConfig(
     if (stageOfStack(stack) !== "preview") throw new Error(`${stack} is not a pr-<N> stack`);
     const n = Number(stack.slice(3));
     const problems: ConfigProblem[] = [];
-    const input = collectInput(raw, problems);
+    const input = collectInput(stack, raw, problems);
     for (const key of Object.keys(input)) {
         if (!(PREVIEW_ONLY_KEYS as readonly string[]).includes(key)) {
             problems.push({
@@ -120,7 +143,7 @@ export function parseConfig(
         throw new Error(`parseConfig: ${stack} is a preview stack; use parsePreviewConfig`);
     }
     const problems: ConfigProblem[] = [];
-    const input = collectInput(raw, problems);
+    const input = collectInput(stack, raw, problems);
     const result = configSchema(stage, runtimeOf(input), databaseOf(input)).safeParse(input, {
         reportInput: true,
     });

@@ -7,6 +7,8 @@ export interface ConfigProblem {
     readonly message: string;
     /** What was found, rendered for a human; secrets are never shown. */
     readonly found: string;
+    /** The command that fixes it, when it is not `pulumi config set|rm` of the key. */
+    readonly fix?: string;
 }
 
 /** A configuration mistake: every problem at once, no stack trace, nothing created. */
@@ -27,9 +29,11 @@ export function formatProblems(stack: string, problems: readonly ConfigProblem[]
         const secret = CONFIG_KEYS[bare]?.secret === true;
         const remove = p.message.startsWith("must not be set") || p.message.startsWith("is not a");
         const pathed = /[[.]/.test(bare) ? `--path '${bare}'` : bare;
-        const fix = remove
-            ? `pulumi config rm ${bare.split(/[[.]/)[0]} -s ${stack}`
-            : `pulumi config set ${secret ? "--secret " : ""}${pathed} <value> -s ${stack}`;
+        const fix =
+            p.fix ??
+            (remove
+                ? `pulumi config rm ${bare.split(/[[.]/)[0]} -s ${stack}`
+                : `pulumi config set ${secret ? "--secret " : ""}${pathed} <value> -s ${stack}`);
         return `  - ${p.key}: ${p.message} (found: ${p.found}). Fix: ${fix}`;
     });
     return (
@@ -48,6 +52,9 @@ export function stageOfStack(stack: string): Stage {
             key: "stack name",
             message: 'must be "prod", "staging" or "pr-<N>" (the stage is read from the name)',
             found: JSON.stringify(stack),
+            fix:
+                "pulumi stack select staging (or prod); a new stack: pulumi stack init staging, " +
+                "then copy Pulumi.staging.yaml's settings (see the README's config table)",
         },
     ]);
 }

@@ -12,12 +12,13 @@ import {
     Stage,
 } from "./keys";
 import { addonsPathFor } from "../addons";
+import { cidrProblem } from "../../policy/net";
+import { DATABASE_SIZES, DROPLET_SIZES } from "../prices";
+import { cronProblem } from "../../components/cron";
 import { vpcRangeProblem } from "./network";
 import { odooMemoryNeedMb } from "./sizing";
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const CIDR4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
-const CIDR6 = /^[0-9a-f:]+:[0-9a-f:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/i;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const DB_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const MODULE = /^[a-z][a-z0-9_]*$/;
@@ -67,11 +68,9 @@ export function configSchema(
                 .enum(["container", "managed"], { error: "must be container or managed" })
                 .default(runtime === "app-platform" ? "managed" : d.database),
             databaseSize: z
-                .string()
-                .regex(
-                    /^db-[a-z0-9]+(-[a-z0-9]+)+$/,
-                    "must be a database size slug such as db-s-1vcpu-2gb",
-                )
+                .enum(DATABASE_SIZES, {
+                    error: `must be a managed database size DigitalOcean offers: ${DATABASE_SIZES.join(", ")}`,
+                })
                 .default(d.databaseSize),
             databaseNodeCount: int(1, 3, "managed PostgreSQL nodes").default(d.databaseNodeCount),
             databaseVersion: z
@@ -92,9 +91,10 @@ export function configSchema(
                 .default([]),
             dropletSize: z
                 .string()
-                .regex(
-                    /^[a-z0-9]+(-[a-z0-9]+)+$/,
-                    "must be a droplet size slug such as s-2vcpu-4gb",
+                .refine(
+                    (size) => size in DROPLET_SIZES,
+                    "must be a droplet size DigitalOcean offers, e.g. s-2vcpu-4gb, s-4vcpu-8gb, " +
+                        "g-2vcpu-8gb (doctl compute size list)",
                 )
                 .default(d.dropletSize),
             volumeSizeGb: int(10, 16384, "GB of block storage").default(d.volumeSizeGb),
@@ -102,12 +102,13 @@ export function configSchema(
                 onDroplet,
                 z
                     .array(
-                        z
-                            .string()
-                            .refine(
-                                (c) => CIDR4.test(c) || CIDR6.test(c),
-                                "must be a CIDR such as 203.0.113.7/32",
-                            ),
+                        // As the firewall stores it: a valid range in its canonical spelling
+                        // (another spelling would show a change on every up).
+                        z.string().superRefine((c, ctx) => {
+                            const problem = cidrProblem(c);
+                            if (problem !== undefined)
+                                ctx.addIssue({ code: "custom", message: problem });
+                        }),
                         { error: "is required: a list of CIDRs allowed to reach SSH" },
                     )
                     .min(1, "needs at least one CIDR: Pulumi reaches Docker on the host over SSH"),
@@ -183,7 +184,15 @@ export function configSchema(
                 .optional(),
             backupSchedule: z
                 .string()
-                .regex(/^(\S+\s+){4}\S+$/, "must be a 5-field cron expression such as 15 2 * * *")
+                .superRefine((v, ctx) => {
+                    const problem = cronProblem(v);
+                    if (problem !== undefined) {
+                        ctx.addIssue({
+                            code: "custom",
+                            message: `must be a cron expression such as 15 2 * * * (UTC): ${problem}`,
+                        });
+                    }
+                })
                 .optional(),
             resticPassword: z.string().optional(),
             githubRepository: z
