@@ -19,6 +19,7 @@ import {
     stageOfStack,
 } from "../stacks/config";
 import { renderPulumiYaml } from "../tools/gen-pulumi-yaml";
+import { parseStackConfig } from "../tools/stack-config";
 import { ROOT, exampleConfig } from "./helpers";
 
 function problemsOf(stack: "prod" | "staging", overrides: Record<string, string | undefined>) {
@@ -680,5 +681,136 @@ describe("config schema", () => {
             }
             assert.doesNotMatch(text, /secure:/);
         }
+    });
+});
+
+describe("stack files as Pulumi reads them", () => {
+    const prodFile = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
+    const appFile = fs.readFileSync(
+        path.join(ROOT, "examples", "Pulumi.prod.app-platform.yaml"),
+        "utf8",
+    );
+    const withLines = (text: string, lines: string[]) =>
+        `${text.trimEnd()}\n${lines.map((l) => `  ${l}`).join("\n")}\n`;
+    const refused = (text: string) => {
+        try {
+            parseStackConfig("prod", text, "Pulumi.prod.yaml");
+        } catch (e) {
+            assert.ok(e instanceof ConfigError, String(e));
+            return e;
+        }
+        assert.fail("the stack file was accepted");
+    };
+
+    it("refuses a secret key in plain text, as Pulumi does for a key Pulumi.yaml declares secret", () => {
+        const err = refused(
+            withLines(prodFile, ["odoo-platform:adminPassword: correct-horse-battery-staple"]),
+        );
+        assert.equal(err.problems.length, 1);
+        assert.equal(err.problems[0].key, "odoo-platform:adminPassword");
+        assert.match(err.problems[0].message, /must be encrypted as it is secret/);
+        assert.match(
+            err.message,
+            /Fix: pulumi config set --secret odoo-platform:adminPassword <value> -s prod/,
+        );
+        assert.doesNotMatch(err.message, /correct-horse/);
+        // Pulumi.yaml declares exactly the keys the program treats as secret.
+        const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+            config: Record<string, { secret?: boolean }>;
+        };
+        const declared = Object.keys(project.config).filter(
+            (k) => project.config[k].secret === true,
+        );
+        const secret = Object.keys(CONFIG_KEYS).filter((k) => CONFIG_KEYS[k].secret === true);
+        assert.deepEqual(declared.sort(), secret.sort());
+    });
+
+    it("refuses a malformed secure value instead of taking the mapping as the value", () => {
+        const cases: [string, RegExp][] = [
+            ["odoo-platform:adminPassword:\n    secur: v1:AAAABBBBCCCC", /misspelt "secure:"/],
+            ["odoo-platform:adminPassword:\n    Secure: v1:AAAABBBBCCCC", /misspelt "secure:"/],
+            ['odoo-platform:adminPassword:\n    secure: ""', /without its ciphertext/],
+            ["odoo-platform:adminPassword:\n    secure:", /without its ciphertext/],
+            [
+                "odoo-platform:adminPassword:\n    secure: v1:AAAA\n    extra: 1",
+                /other keys beside "secure" \(extra\)/,
+            ],
+            // A key that is not secret but was meant to be encrypted: still not a value.
+            ["odoo-platform:alertSlackChannel:\n    secrue: v1:AAAABBBBCCCC", /misspelt "secure:"/],
+        ];
+        for (const [line, message] of cases) {
+            const err = refused(withLines(prodFile, [line]));
+            assert.equal(err.problems.length, 1, line);
+            assert.match(err.problems[0].message, message, line);
+            assert.match(err.problems[0].message, /\(Pulumi\.prod\.yaml\)/);
+            assert.doesNotMatch(err.message, /AAAABBBB/);
+        }
+    });
+
+    it("puts placeholders the key's own check accepts in place of every secure value", () => {
+        const secret = Object.keys(CONFIG_KEYS).filter((k) => CONFIG_KEYS[k].secret === true);
+        const secureLines = (keys: string[]) =>
+            keys.map((k) => `odoo-platform:${k}:\n    secure: v1:c2VjcmV0`);
+        const onApp = ["appRegistryCredentials", "adminPassword", "alertSlackUrl", "smtpPassword"];
+        const onStaging = ["mailpitUiPassword", "adminPassword", "postgresPassword"];
+        const onDroplet = secret.filter(
+            (k) => k !== "appRegistryCredentials" && k !== "mailpitUiPassword",
+        );
+        const stagingFile = fs.readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8");
+        const staging = parseStackConfig(
+            "staging",
+            withLines(stagingFile, secureLines(onStaging)),
+            "Pulumi.staging.yaml",
+        );
+        const droplet = parseStackConfig(
+            "prod",
+            withLines(prodFile, [
+                ...secureLines(onDroplet),
+                "odoo-platform:alertSlackChannel: '#ops'",
+            ]),
+            "Pulumi.prod.yaml",
+        );
+        const app = parseStackConfig(
+            "prod",
+            withLines(appFile, [
+                ...secureLines(onApp).filter((l) => !appFile.includes(l.split(":\n")[0])),
+                ...(appFile.includes("alertSlackChannel")
+                    ? []
+                    : ["odoo-platform:alertSlackChannel: '#ops'"]),
+            ]),
+            "Pulumi.prod.app-platform.yaml",
+        );
+        assert.deepEqual(
+            [...new Set([...onApp, ...onDroplet, ...onStaging])].sort(),
+            secret.sort(),
+        );
+        for (const [stack, cfg] of [
+            ["prod", droplet],
+            ["prod", app],
+            ["staging", staging],
+        ] as const) {
+            for (const key of cfg.placeholders) {
+                assert.match(cfg.config[key], /preview-placeholder/);
+                assert.ok(cfg.secretKeys.includes(key), key);
+            }
+            assert.doesNotThrow(() => parseConfig(stack, cfg.config));
+        }
+        assert.equal(
+            droplet.config["odoo-platform:alertSlackUrl"],
+            "https://hooks.slack.com/services/preview-placeholder-alertSlackUrl",
+        );
+        assert.match(app.config["odoo-platform:appRegistryCredentials"], /^[^\s:]+:\S+$/);
+    });
+
+    it("names the file of a YAML syntax error", () => {
+        assert.throws(
+            () =>
+                parseStackConfig(
+                    "prod",
+                    "config:\n  odoo-platform:domain: [example.com\n",
+                    "/tmp/Pulumi.prod.yaml",
+                ),
+            /^Error: \/tmp\/Pulumi\.prod\.yaml: not valid YAML: /,
+        );
     });
 });

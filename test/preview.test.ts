@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../stacks/config";
 import { runProgram } from "../tools/mock-cloud";
 import { PolicyPackProcess } from "../tools/policy-check";
-import { packConfig, preview } from "../tools/preview";
+import { leakedSecrets, packConfig, parseArgs, preview } from "../tools/preview";
 import { exampleConfig, ROOT } from "./helpers";
 
 /** Writes a mutated copy of an example stack file and returns its path. */
@@ -114,6 +114,19 @@ describe("offline preview, end to end", function () {
             /preview-placeholder|preview-cloudflare-token|preview-secret-key/,
         );
         assert.match(r.stdout, /\[secret\]/);
+    });
+
+    it("masks secret stack outputs in `--json` as registered, not after unwrapping", () => {
+        // Staging exports the dev host's passwords for the preview stacks: secret outputs.
+        const r = npmPreview(["staging", "--json"]);
+        assert.equal(r.status, 0, r.stderr);
+        const out = JSON.parse(r.stdout);
+        assert.equal(out.outputs.devPostgresPassword, "[secret]");
+        assert.equal(out.outputs.devAdminPassword, "[secret]");
+        assert.doesNotMatch(r.stdout, /preview-placeholder/);
+        const pr = npmPreview(["--stack", "pr-5", "--json"]);
+        assert.equal(pr.status, 0, pr.stderr);
+        assert.doesNotMatch(pr.stdout, /preview-placeholder/);
     });
 
     it("exits 1 on a mandatory violation and 2 on a config error, without a stack trace", () => {
@@ -224,5 +237,71 @@ describe("offline preview, end to end", function () {
             [["data-protection", "mandatory"]],
         );
         assert.match(vs[0].message, /Volume "prod-data" is not protected/);
+    });
+});
+
+describe("preview arguments and output guards", () => {
+    it("reads the stack as npm passes it, and says where the -- goes when npm took an option", () => {
+        assert.deepEqual(parseArgs([], {}), { stack: "staging", config: undefined, json: false });
+        assert.deepEqual(parseArgs(["prod"], {}), {
+            stack: "prod",
+            config: undefined,
+            json: false,
+        });
+        assert.deepEqual(parseArgs(["-s", "prod", "--json", "-c", "x.yaml"], {}), {
+            stack: "prod",
+            config: "x.yaml",
+            json: true,
+        });
+        assert.throws(
+            () => parseArgs(["prod"], { npm_config_json: "true" }),
+            /npm took --json for itself: put -- after the script name, e.g. npm run preview -- --stack prod --json/,
+        );
+        assert.throws(
+            () => parseArgs(["--stak", "prod"], {}),
+            /Unknown option '--stak'.*usage: npm run preview --/,
+        );
+        assert.throws(
+            () => parseArgs(["prod", "staging"], {}),
+            /one stack at a time, got prod, staging/,
+        );
+        assert.throws(() => parseArgs(["--stack"], {}), /argument missing|--stack/);
+    });
+
+    it("finds a secret's value or a placeholder in what it would print", () => {
+        const secrets = { "odoo-platform:adminPassword": "s3cret-value-long" };
+        assert.deepEqual(leakedSecrets('{"a": "s3cret-value-long"}', secrets), ["adminPassword"]);
+        assert.deepEqual(leakedSecrets("x preview-placeholder-postgresPassword y", {}), [
+            "postgresPassword",
+        ]);
+        assert.deepEqual(leakedSecrets('{"a": "[secret]"}', secrets), []);
+    });
+
+    it("refuses to print a plan that shows a secret in clear", () => {
+        // A setting that carries a secret's value into a resource's inputs as plain text.
+        const leaky = mutatedConfig("staging", (t) =>
+            t.replace(
+                /alertEmails:\n(\s+)- \S+/,
+                "alertEmails:\n$1- preview-placeholder-adminPassword@example.com",
+            ),
+        );
+        // The JSON holds every input (the text plan shows no alert address).
+        const r = npmPreview(["--config", leaky, "--json"]);
+        assert.equal(r.status, 2, r.stderr);
+        assert.equal(r.stdout, "");
+        assert.match(
+            r.stderr,
+            /the plan shows the value of adminPassword in clear; nothing printed/,
+        );
+    });
+
+    it("names the refusal before the plan", () => {
+        const open = mutatedConfig("staging", (t) => t.replace("- 203.0.113.10/32", "- 0.0.0.0/0"));
+        const r = npmPreview(["--config", open]);
+        assert.equal(r.status, 1);
+        assert.match(
+            r.stdout.split("\n")[0],
+            /^REFUSED: \d+ policy violations? \(exposure-admin-ports[^)]*\); details after the plan\.$/,
+        );
     });
 });

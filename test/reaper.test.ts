@@ -1,5 +1,8 @@
 import { strict as assert } from "assert";
-import { Runner, parseArgs, planReap, prNumberOf, reap } from "../tools/pr-reaper";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Runner, defaultRunner, parseArgs, planReap, prNumberOf, reap } from "../tools/pr-reaper";
 
 const now = new Date("2026-11-25T06:00:00Z");
 const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
@@ -130,5 +133,37 @@ describe("PR reaper", () => {
             apply: true,
         });
         assert.throws(() => planReap({ stacks: [], openPrs: [], now, ttlDays: 0 }), /positive/);
+        assert.throws(
+            () => parseArgs(["--repo", "example/odoo", "--ttl", "7"]),
+            /Unknown option '--ttl'.*usage: npm run reaper --/,
+        );
+    });
+
+    it("says how to install a CLI that is missing instead of spawnSync ENOENT", () => {
+        const saved = process.env.PATH;
+        process.env.PATH = fs.mkdtempSync(path.join(os.tmpdir(), "empty-path-"));
+        try {
+            const r = defaultRunner("pulumi", ["stack", "ls", "--json"]);
+            assert.equal(r.status, 127);
+            assert.match(
+                r.stderr,
+                /^pulumi is not installed or not on PATH: install the Pulumi CLI 3\.256\.0/,
+            );
+            assert.throws(
+                () =>
+                    reap(
+                        { repo: "example/odoo", ttlDays: 14, apply: true, now },
+                        defaultRunner,
+                        () => undefined,
+                    ),
+                (e: unknown) =>
+                    e instanceof Error &&
+                    /pulumi is not installed or not on PATH/.test(e.message) &&
+                    /nothing was destroyed/.test(e.message) &&
+                    !/ENOENT/.test(e.message),
+            );
+        } finally {
+            process.env.PATH = saved;
+        }
     });
 });

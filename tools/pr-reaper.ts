@@ -8,6 +8,7 @@
  * `gh pr list --repo <repo> --state open --json number --limit 1000`.
  */
 import { spawnSync } from "child_process";
+import { parseArgs as parseCli } from "node:util";
 
 export interface StackInfo {
     readonly name: string;
@@ -93,8 +94,23 @@ export type Runner = (
     args: string[],
 ) => { status: number | null; stdout: string; stderr: string };
 
-const defaultRunner: Runner = (cmd, args) => {
+/** How to get a CLI the reaper runs, for the message when it is not on PATH. */
+export const INSTALL: Readonly<Record<string, string>> = {
+    pulumi:
+        "install the Pulumi CLI 3.256.0 (curl -fsSL https://get.pulumi.com | sh -s -- --version 3.256.0) " +
+        "and log in to the state backend (pulumi login <PULUMI_BACKEND_URL>)",
+    gh: "install the GitHub CLI (https://cli.github.com) and run gh auth login, or set GH_TOKEN",
+};
+
+export const defaultRunner: Runner = (cmd, args) => {
     const r = spawnSync(cmd, args, { encoding: "utf8" });
+    if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
+        return {
+            status: 127,
+            stdout: "",
+            stderr: `${cmd} is not installed or not on PATH: ${INSTALL[cmd] ?? `install ${cmd}`}`,
+        };
+    }
     return {
         status: r.error ? 127 : r.status,
         stdout: r.stdout ?? "",
@@ -164,25 +180,30 @@ export function reap(
     return decisions;
 }
 
+const USAGE = "usage: npm run reaper -- --repo <owner/repo> [--ttl-days N] [--apply]";
+
 export function parseArgs(argv: readonly string[]): ReapOptions {
-    let repo: string | undefined;
-    let ttlDays = 14;
-    let apply = false;
-    for (let i = 0; i < argv.length; i++) {
-        if (argv[i] === "--repo") repo = argv[++i];
-        else if (argv[i] === "--ttl-days") ttlDays = Number(argv[++i]);
-        else if (argv[i] === "--apply") apply = true;
-        else
-            throw new Error(
-                `unknown argument "${argv[i]}"; usage: reaper --repo <owner/repo> [--ttl-days N] [--apply]`,
-            );
+    let values;
+    try {
+        ({ values } = parseCli({
+            args: [...argv],
+            options: {
+                repo: { type: "string" },
+                "ttl-days": { type: "string", default: "14" },
+                apply: { type: "boolean", default: false },
+            },
+            strict: true,
+        }));
+    } catch (e) {
+        throw new Error(`${(e as Error).message} (${USAGE})`);
     }
+    const repo = values.repo;
     if (repo === undefined || !/^[\w.-]+\/[\w.-]+$/.test(repo)) {
         throw new Error(
             "--repo <owner/repo> is required: the Odoo code repository whose PRs own the stacks",
         );
     }
-    return { repo, ttlDays, apply };
+    return { repo, ttlDays: Number(values["ttl-days"]), apply: values.apply === true };
 }
 
 if (require.main === module) {

@@ -10,6 +10,7 @@ import { estimateCost } from "./cost";
 import { PackConfig, PolicyPackProcess, Violation, renderViolations } from "./policy-check";
 import { masked, runProgram } from "./mock-cloud";
 import { renderPlan } from "./plan";
+import { parseArgs as parseCli } from "node:util";
 import { loadStackConfig } from "./stack-config";
 
 export interface PreviewArgs {
@@ -18,20 +19,60 @@ export interface PreviewArgs {
     json: boolean;
 }
 
-export function parseArgs(argv: readonly string[]): PreviewArgs {
-    const args: PreviewArgs = { stack: "staging", json: false };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--json") args.json = true;
-        else if (a === "--stack" || a === "-s") args.stack = argv[++i] ?? "";
-        else if (a === "--config" || a === "-c") args.config = argv[++i];
-        else
-            throw new Error(
-                `unknown argument "${a}"; usage: preview [--stack <name>] [--config <file>] [--json]`,
-            );
+const USAGE = "usage: npm run preview -- [--stack <name>] [--config <file>] [--json]";
+
+/**
+ * The preview's arguments. `npm run preview prod` passes the stack as a positional; options need
+ * `--` after the script name, else npm takes them for itself (and sets npm_config_<name>).
+ */
+export function parseArgs(
+    argv: readonly string[],
+    env: NodeJS.ProcessEnv = process.env,
+): PreviewArgs {
+    const eaten = ["stack", "config", "json"].filter((o) => env[`npm_config_${o}`] !== undefined);
+    if (eaten.length > 0) {
+        throw new Error(
+            `npm took ${eaten.map((o) => `--${o}`).join(", ")} for itself: put -- after the ` +
+                `script name, e.g. npm run preview -- --stack prod --json (${USAGE})`,
+        );
     }
-    if (args.stack === "") throw new Error("--stack needs a stack name");
-    return args;
+    let parsed;
+    try {
+        parsed = parseCli({
+            args: [...argv],
+            options: {
+                stack: { type: "string", short: "s" },
+                config: { type: "string", short: "c" },
+                json: { type: "boolean" },
+            },
+            allowPositionals: true,
+            strict: true,
+        });
+    } catch (e) {
+        throw new Error(`${(e as Error).message} (${USAGE})`);
+    }
+    const { values, positionals } = parsed;
+    if (positionals.length > 1 || (positionals.length === 1 && values.stack !== undefined)) {
+        throw new Error(
+            `one stack at a time, got ${[values.stack, ...positionals].filter(Boolean).join(", ")} (${USAGE})`,
+        );
+    }
+    const stack = values.stack ?? positionals[0] ?? "staging";
+    if (stack === "") throw new Error(`--stack needs a stack name (${USAGE})`);
+    return { stack, config: values.config, json: values.json === true };
+}
+
+/**
+ * Where a secret's value appears in clear in `text` (the plan or its JSON): the names of the
+ * secrets found. The preview refuses to print such a plan.
+ */
+export function leakedSecrets(text: string, secrets: Readonly<Record<string, string>>): string[] {
+    const found = Object.entries(secrets)
+        .filter(([, value]) => value.length >= 8 && text.includes(value))
+        .map(([key]) => key.replace(/^[^:]*:/, ""));
+    // Placeholders of secrets read through a stack reference (a preview stack's staging).
+    for (const m of text.matchAll(/preview-placeholder-([A-Za-z]+)/g)) found.push(m[1]);
+    return [...new Set(found)];
 }
 
 /** The message a user should see for an error, without a stack trace when it is theirs. */
@@ -86,6 +127,17 @@ export async function preview(args: PreviewArgs, pack?: PolicyPackProcess) {
     return { cfg, run, cost, policy };
 }
 
+/** One line ahead of the plan when policies refuse it, so nobody scrolls past the reason. */
+function summary(violations: readonly Violation[]): string | undefined {
+    if (violations.length === 0) return undefined;
+    const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
+    const names = [...new Set(violations.map((v) => v.policy))].join(", ");
+    return (
+        `${mandatory.length > 0 ? "REFUSED" : "Warnings"}: ${violations.length} policy ` +
+        `violation${violations.length === 1 ? "" : "s"} (${names}); details after the plan.\n`
+    );
+}
+
 async function main(): Promise<number> {
     let args: PreviewArgs;
     try {
@@ -97,6 +149,7 @@ async function main(): Promise<number> {
     try {
         const { cfg, run, cost, policy } = await preview(args);
         const mandatory = policy.violations.filter((v) => v.enforcementLevel === "mandatory");
+        let text: string;
         if (args.json) {
             const out = {
                 stack: args.stack,
@@ -109,7 +162,8 @@ async function main(): Promise<number> {
                     protect: r.protect,
                     inputs: masked(r.rawInputs),
                 })),
-                outputs: masked(run.outputs),
+                // As registered: a secret output keeps its signature and prints as [secret].
+                outputs: masked(run.rawOutputs),
                 cost,
                 policy: {
                     violations: policy.violations.map((v) => ({
@@ -120,12 +174,28 @@ async function main(): Promise<number> {
                     })),
                 },
             };
-            process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+            text = JSON.stringify(out, null, 2) + "\n";
         } else {
-            console.log(renderPlan(args.stack, run.resources, cost, cfg.placeholders));
-            console.log("");
-            console.log(renderViolations(policy.violations, policy.pack, policy.policies));
+            text =
+                [
+                    summary(policy.violations),
+                    renderPlan(args.stack, run.resources, cost, cfg.placeholders),
+                    "",
+                    renderViolations(policy.violations, policy.pack, policy.policies),
+                ]
+                    .filter((l) => l !== undefined)
+                    .join("\n") + "\n";
         }
+        const secrets = Object.fromEntries(cfg.secretKeys.map((k) => [k, cfg.config[k] ?? ""]));
+        const leaked = leakedSecrets(text, secrets);
+        if (leaked.length > 0) {
+            console.error(
+                `error: the plan shows the value of ${leaked.join(", ")} in clear; nothing printed. ` +
+                    "Mark what carries it secret (pulumi.secret, additionalSecretOutputs).",
+            );
+            return 2;
+        }
+        process.stdout.write(text);
         if (mandatory.length > 0) {
             console.error(
                 `error: ${mandatory.length} mandatory policy violation(s); \`pulumi preview --policy-pack ./policy\` would refuse this stack`,

@@ -5,7 +5,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { CONFIG_KEYS, PROJECT, requiredSecrets, stageOfStack } from "../stacks/config";
+import {
+    CONFIG_KEYS,
+    ConfigError,
+    ConfigProblem,
+    PROJECT,
+    requiredSecrets,
+    stageOfStack,
+} from "../stacks/config";
+import { closest } from "../stacks/config/formats";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -16,8 +24,52 @@ export interface StackConfig {
     readonly placeholders: string[];
 }
 
+/**
+ * What the offline preview puts in place of a secret: the key's name after `preview-placeholder`
+ * (so a leak test finds it), in the format the key's check expects.
+ */
 export function placeholder(key: string): string {
-    return `preview-placeholder-${key}`;
+    const marker = `preview-placeholder-${key}`;
+    switch (key) {
+        case "alertSlackUrl":
+            return `https://hooks.slack.com/services/${marker}`;
+        case "appRegistryCredentials":
+            return `preview-placeholder:${marker}`;
+        default:
+            return marker;
+    }
+}
+
+/**
+ * What is wrong with a stack file's value of `key` as Pulumi reads it: a key Pulumi.yaml declares
+ * secret must be a secure value (`pulumi config set --secret`; Pulumi refuses the plain text
+ * itself: "must be encrypted as it's secret"), and a `secure:` mapping is that one key with the
+ * ciphertext. Undefined when it is fine.
+ */
+function secureValueProblem(key: string, value: unknown): string | undefined {
+    const secret =
+        CONFIG_KEYS[key.split(":")[1] ?? ""]?.secret === true && key.startsWith(`${PROJECT}:`);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+        const keys = Object.keys(value);
+        if (keys.includes("secure")) {
+            const cipher = (value as Record<string, unknown>)["secure"];
+            if (keys.length !== 1) {
+                return `is a secure value with other keys beside "secure" (${keys.filter((k) => k !== "secure").join(", ")})`;
+            }
+            if (typeof cipher !== "string" || !/^\S+$/.test(cipher)) {
+                return "is a secure value without its ciphertext (secure: is empty or not one word)";
+            }
+            return undefined;
+        }
+        const near = keys.length === 1 ? closest(keys[0], ["secure"]) : undefined;
+        if (near !== undefined) {
+            return `holds "${keys[0]}:", which reads as a misspelt "secure:"; Pulumi would take the mapping as the value`;
+        }
+    }
+    if (secret) {
+        return "must be encrypted as it is secret (Pulumi.yaml declares it secret: Pulumi refuses a plain value)";
+    }
+    return undefined;
 }
 
 /** Converts a YAML config value to the string Pulumi passes to the program. */
@@ -28,24 +80,40 @@ function toConfigString(v: unknown): string {
 }
 
 export function parseStackConfig(stack: string, text: string, file: string): StackConfig {
-    const doc = YAML.parse(text) as { config?: Record<string, unknown> } | null;
+    let doc: { config?: Record<string, unknown> } | null;
+    try {
+        doc = YAML.parse(text) as { config?: Record<string, unknown> } | null;
+    } catch (e) {
+        throw new Error(`${file}: not valid YAML: ${(e as Error).message}`);
+    }
     if (doc === null || typeof doc !== "object") {
         throw new Error(`${file}: not a stack config file (expected a "config:" mapping)`);
     }
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const placeholders: string[] = [];
+    const problems: ConfigProblem[] = [];
     for (const [key, value] of Object.entries(doc.config ?? {})) {
         const full = key.includes(":") ? key : `${PROJECT}:${key}`;
+        const problem = secureValueProblem(full, value);
+        if (problem !== undefined) {
+            problems.push({
+                key: full,
+                message: `${problem} (${file})`,
+                found: "[not shown]",
+                fix: `pulumi config set --secret ${full} <value> -s ${stack}`,
+            });
+            continue;
+        }
         if (typeof value === "object" && value !== null && "secure" in value) {
             config[full] = placeholder(full.split(":")[1]);
             secretKeys.push(full);
             placeholders.push(full);
         } else {
             config[full] = toConfigString(value);
-            if (CONFIG_KEYS[full.split(":")[1]]?.secret) secretKeys.push(full);
         }
     }
+    if (problems.length > 0) throw new ConfigError(stack, problems);
     for (const key of requiredSecrets(stageOfStack(stack), config)) {
         const full = `${PROJECT}:${key}`;
         if (config[full] === undefined) {
