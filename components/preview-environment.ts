@@ -10,7 +10,14 @@ import {
     odooFlags,
     renderOdooConf,
 } from "./odoo-settings";
-import { overSsh, prDatabase, renderPrCreateScript, renderPrDeleteScript } from "./preview-scripts";
+import {
+    overSsh,
+    prDatabase,
+    prRole,
+    prSecret,
+    renderPrCreateScript,
+    renderPrDeleteScript,
+} from "./preview-scripts";
 import { labelList, traefikLabels } from "./traefik-labels";
 
 /** What the staging stack exports about its dev host (read through a StackReference). */
@@ -45,10 +52,11 @@ export interface PreviewEnvironmentArgs {
     readonly dev: DevHost;
     /** The canonical addons path. */
     readonly addonsPath: readonly string[];
-    /** Role and password of the dev host's PostgreSQL. Secret. */
+    /** The dev host's PostgreSQL superuser (runs the create and delete scripts in its container). */
     readonly dbUser: string;
+    /** The dev host's PostgreSQL password: the PR role's is derived from it. Secret. */
     readonly dbPassword: pulumi.Input<string>;
-    /** Odoo master password of the dev host. Secret. */
+    /** Odoo master password of the dev host: the PR's own is derived from it. Secret. */
     readonly adminPassword: pulumi.Input<string>;
 }
 
@@ -89,6 +97,15 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
             { parent: this, provider },
         );
 
+        // The PR's Odoo logs in as its own role, which owns its database and nothing else; its
+        // secrets are derived, so the PR's code never holds the dev host's.
+        const role = prRole(n);
+        const rolePassword = pulumi.secret(
+            pulumi.output(args.dbPassword).apply((p) => prSecret(p, n, "role")),
+        );
+        const adminPassword = pulumi.secret(
+            pulumi.output(args.adminPassword).apply((p) => prSecret(p, n, "admin")),
+        );
         const psql = `docker exec -i ${args.dev.postgresContainer} psql -U ${args.dbUser}`;
         const scriptArgs = {
             n,
@@ -100,8 +117,11 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
         const data = new command.local.Command(
             `${name}-database`,
             {
-                create: overSsh(args.dev.address, psql, renderPrCreateScript(scriptArgs)),
+                create: overSsh(args.dev.address, psql, renderPrCreateScript(scriptArgs), [
+                    "PR_DB_PASSWORD",
+                ]),
                 delete: overSsh(args.dev.address, psql, renderPrDeleteScript(scriptArgs)),
+                environment: { PR_DB_PASSWORD: rolePassword },
                 interpreter: ["/bin/sh", "-c"],
             },
             { parent: this },
@@ -121,9 +141,7 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
             smtp: { host: args.dev.mailpitContainer, port: MAILPIT_SMTP_PORT },
             updateModules: args.updateModules,
         };
-        const conf = pulumi
-            .output(args.adminPassword)
-            .apply((adminPassword) => renderOdooConf({ adminPassword }));
+        const conf = adminPassword.apply((p) => renderOdooConf({ adminPassword: p }));
         this.container = new docker.Container(
             `${name}-odoo`,
             {
@@ -131,8 +149,8 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
                 image: image.imageId,
                 command: odooFlags(settings),
                 envs: [
-                    ...odooEnv(settings, args.dev.postgresContainer, args.dbUser),
-                    pulumi.interpolate`PASSWORD=${args.dbPassword}`,
+                    ...odooEnv(settings, args.dev.postgresContainer, role),
+                    pulumi.interpolate`PASSWORD=${rolePassword}`,
                 ],
                 uploads: [{ file: ODOO_CONF_PATH, content: pulumi.secret(conf) }],
                 mounts: [

@@ -6,6 +6,7 @@
  *    SSH by the PR stack: a `CREATE DATABASE ... TEMPLATE` clone (seconds, not a restore) and a
  *    hard-link copy of the filestore; the capacity of the dev host is checked first.
  */
+import * as crypto from "crypto";
 import { prelude } from "./backup-scripts";
 
 export const TEMPLATE_DATABASE = "odoo_pr_template";
@@ -15,6 +16,72 @@ export function prDatabase(n: number): string {
     if (!Number.isInteger(n) || n < 1)
         throw new Error(`PR number must be a positive integer, got ${n}`);
     return `odoo_pr_${n}`;
+}
+
+/** The login role of a preview environment: it owns its database and nothing else. */
+export const prRole = prDatabase;
+
+/**
+ * A preview environment's own secret (its role's password, its master password): derived from
+ * the dev host's secret, so each PR's differs and none reveals the dev host's. 64 hex digits.
+ */
+export function prSecret(devSecret: string, n: number, purpose: "role" | "admin"): string {
+    return crypto
+        .createHmac("sha256", devSecret)
+        .update(`odoo-platform ${purpose} ${prDatabase(n)}`)
+        .digest("hex");
+}
+
+/**
+ * SQL (run by the superuser, connected to the PR database) that hands every object of the
+ * database to the PR role: what the template's owner made (tables with their indexes and owned
+ * sequences, views, free sequences, routines, types, schemas), extension members aside. Only
+ * what another role owns is altered, so a rerun is quick.
+ */
+export function ownershipSql(role: string): string {
+    return `DO $ownership$
+DECLARE
+  target constant name := '${role}';
+  stmt text;
+BEGIN
+  FOR stmt IN
+    SELECT format('ALTER SCHEMA %I OWNER TO %I', n.nspname, target)
+      FROM pg_namespace n
+     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND left(n.nspname, 3) <> 'pg_'
+       AND n.nspowner <> 'pg_database_owner'::regrole AND n.nspowner <> target::regrole
+    UNION ALL
+    SELECT format('ALTER %s %s OWNER TO %I',
+                  CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
+                                 WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE'
+                                 ELSE 'TABLE' END,
+                  c.oid::regclass, target)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND left(n.nspname, 3) <> 'pg_'
+       AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND c.relowner <> target::regrole
+       -- Extension members stay; a sequence owned by a column moves with its table.
+       AND NOT EXISTS (SELECT FROM pg_depend d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                          AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype IN ('a', 'i'))))
+    UNION ALL
+    SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, target)
+      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND left(n.nspname, 3) <> 'pg_'
+       AND p.proowner <> target::regrole
+       AND NOT EXISTS (SELECT FROM pg_depend d
+                        WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+    UNION ALL
+    SELECT format('ALTER TYPE %s OWNER TO %I', t.oid::regtype, target)
+      FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND left(n.nspname, 3) <> 'pg_'
+       AND t.typtype IN ('e', 'd', 'r', 'm') AND t.typowner <> target::regrole
+       AND NOT EXISTS (SELECT FROM pg_depend d
+                        WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+  LOOP
+    EXECUTE stmt;
+  END LOOP;
+END
+$ownership$;
+`;
 }
 
 /**
@@ -90,23 +157,45 @@ export interface PrScriptArgs {
 
 /**
  * Runs on the dev host: refuses when the host is at capacity, clones the template database and
- * its filestore (hard links), and points the clone's base URL at its own host name. Idempotent.
- * PSQL is the psql command line (default: psql inside the staging PostgreSQL container).
+ * its filestore (hard links), and points the clone's base URL at its own host name. The clone
+ * belongs to the PR's own role (PR_DB_PASSWORD, hex), which may log in, owns every object of its
+ * database and nothing else: no other database admits it (PUBLIC's CONNECT is revoked on each),
+ * it creates no database or role. Idempotent. PSQL is the psql command line of the superuser
+ * (default: psql inside the staging PostgreSQL container).
  */
 export function renderPrCreateScript(a: PrScriptArgs): string {
     const db = prDatabase(a.n);
+    const role = prRole(a.n);
     const template = a.template ?? TEMPLATE_DATABASE;
     return `#!/bin/sh
-# Creates preview environment pr-${a.n}: database ${db} and its filestore. Rendered by odoo-platform.
+# Creates preview environment pr-${a.n}: role and database ${db}, and its filestore.
+# Rendered by odoo-platform.
 set -eu
 db='${db}'
+role='${role}'
 template='${template}'
 max=${a.max}
 fs='${a.filestoreRoot}'
+case "\${PR_DB_PASSWORD:-}" in
+  ''|*[!0-9a-f]*) echo "PR_DB_PASSWORD must be the PR role's password (hex)" >&2; exit 1 ;;
+esac
 q() {
+  # Never the script's own stdin: sh may still be reading this script from it.
+  # shellcheck disable=SC2086 # PSQL is a command line on purpose
+  $PSQL -X -v ON_ERROR_STOP=1 -Atq "$@" </dev/null
+}
+qin() {
   # shellcheck disable=SC2086 # PSQL is a command line on purpose
   $PSQL -X -v ON_ERROR_STOP=1 -Atq "$@"
 }
+# The role: it logs in, and may do nothing a server-wide privilege allows. It inherits
+# pg_database_owner, which owns the schema public of its database (PostgreSQL 15).
+qin -d postgres <<SQL
+SELECT format('CREATE ROLE %I', '$role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$role')
+\\gexec
+ALTER ROLE "$role" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT
+  CONNECTION LIMIT 64 PASSWORD '$PR_DB_PASSWORD';
+SQL
 if [ "$(q -d postgres -c "SELECT count(*) FROM pg_database WHERE datname = '$db'")" = 0 ]; then
   count=$(q -d postgres -c "SELECT count(*) FROM pg_database WHERE datname ~ '^odoo_pr_[0-9]+$'")
   if [ "$count" -ge "$max" ]; then
@@ -119,13 +208,24 @@ if [ "$(q -d postgres -c "SELECT count(*) FROM pg_database WHERE datname = '$db'
     echo "the dev host has no template database $template: run odoo-template-refresh in staging-backup" >&2
     exit 1
   fi
-  q -d postgres -c "CREATE DATABASE \\"$db\\" TEMPLATE \\"$template\\""
+  q -d postgres -c "CREATE DATABASE \\"$db\\" TEMPLATE \\"$template\\" OWNER \\"$role\\""
   # Its own identity: a clone keeps the template's uuid and the secret that signs sessions.
   if ! q -d "$db" -c "UPDATE ir_config_parameter SET value = gen_random_uuid()::text WHERE key IN ('database.uuid', 'database.secret')"; then
     q -d postgres -c "DROP DATABASE \\"$db\\""
     exit 1
   fi
 fi
+# Everything in the clone is the role's; only the role (and the superuser) may connect to it,
+# and no database admits PUBLIC, so no other preview's role reaches it. Except the maintenance
+# database postgres, which holds nothing and where Odoo looks whether its database exists at
+# start (odoo.service.db._create_empty_database: a refused connection stops the server).
+qin -d "$db" <<'SQL'
+${ownershipSql(role)}SQL
+qin -d postgres <<SQL
+ALTER DATABASE "$db" OWNER TO "$role";
+SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', datname)
+  FROM pg_database WHERE datname NOT IN ('postgres', 'template0') \\gexec
+SQL
 q -d "$db" -c "UPDATE ir_config_parameter SET value = '${a.baseUrl}' WHERE key = 'web.base.url'"
 if [ ! -d "$fs/$db" ]; then
   rm -rf "$fs/$db.partial"
@@ -136,31 +236,57 @@ if [ ! -d "$fs/$db" ]; then
   fi
   mv "$fs/$db.partial" "$fs/$db"
 fi
-echo "pr-${a.n}: $db ready"
+echo "pr-${a.n}: $db ready, owned by role $role"
 `;
 }
 
-/** Runs on the dev host when the PR stack is destroyed: drops the database and its filestore. */
+/**
+ * Runs on the dev host when the PR stack is destroyed: drops the database, its role and its
+ * filestore.
+ */
 export function renderPrDeleteScript(a: Pick<PrScriptArgs, "n" | "filestoreRoot">): string {
     const db = prDatabase(a.n);
     return `#!/bin/sh
-# Removes preview environment pr-${a.n}: database ${db} and its filestore. Rendered by odoo-platform.
+# Removes preview environment pr-${a.n}: database and role ${db}, and its filestore. Rendered by odoo-platform.
 set -eu
 db='${db}'
 fs='${a.filestoreRoot}'
 # shellcheck disable=SC2086 # PSQL is a command line on purpose
-$PSQL -X -v ON_ERROR_STOP=1 -Atq -d postgres -c "DROP DATABASE IF EXISTS \\"$db\\" WITH (FORCE)"
+$PSQL -X -v ON_ERROR_STOP=1 -Atq -d postgres </dev/null -c "DROP DATABASE IF EXISTS \\"$db\\" WITH (FORCE)"
+# shellcheck disable=SC2086 # PSQL is a command line on purpose
+$PSQL -X -v ON_ERROR_STOP=1 -Atq -d postgres </dev/null -c "DROP ROLE IF EXISTS \\"$db\\""
 rm -rf "\${fs:?}/$db" "\${fs:?}/$db.partial"
 echo "pr-${a.n}: $db removed"
 `;
 }
 
-/** The local command that runs a host script over SSH (what the PR stack's command executes). */
-export function overSsh(host: string, psql: string, script: string): string {
+/**
+ * The local command that runs a host script over SSH (what the PR stack's command executes).
+ * The variables named in `forward` (set in the command's environment; letters, digits, `-`, `_`
+ * only) go ahead of the script on its stdin, never on a command line a process list shows.
+ */
+export function overSsh(
+    host: string,
+    psql: string,
+    script: string,
+    forward: readonly string[] = [],
+): string {
     if (script.includes("\nODOO_PLATFORM_EOF\n"))
         throw new Error("script contains the heredoc marker");
+    const checks: string[] = [];
+    const lines: string[] = [];
+    for (const name of forward) {
+        if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new Error(`cannot forward ${name}`);
+        checks.push(
+            `case "\${${name}:-}" in ''|*[!A-Za-z0-9_-]*) ` +
+                `echo "${name} is empty or holds characters it may not" >&2; exit 1 ;; esac\n`,
+        );
+        lines.push(`printf '${name}=%s\\n' "$${name}"; `);
+    }
     return (
+        checks.join("") +
+        `{ ${lines.join("")}cat <<'ODOO_PLATFORM_EOF'\n${script}ODOO_PLATFORM_EOF\n} | ` +
         `ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new root@${host} ` +
-        `PSQL='${psql}' sh -s <<'ODOO_PLATFORM_EOF'\n${script}ODOO_PLATFORM_EOF\n`
+        `PSQL='${psql}' sh -s\n`
     );
 }

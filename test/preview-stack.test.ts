@@ -9,6 +9,7 @@ import {
     renderPrCreateScript,
     renderPrDeleteScript,
     overSsh,
+    prSecret,
 } from "../components/preview-scripts";
 import { CANONICAL_ADDONS_PATH } from "../stacks/addons";
 import { ConfigError, parsePreviewConfig } from "../stacks/config";
@@ -19,7 +20,7 @@ import {
     filestoreFingerprints,
     tableFingerprints,
 } from "../tools/odoo-fixture";
-import { ProgramRun, runProgram } from "../tools/mock-cloud";
+import { ProgramRun, isSecret, runProgram } from "../tools/mock-cloud";
 import { PgServer, databaseExists, psql, startPostgres } from "../tools/pg";
 import { stagingReference } from "../tools/preview";
 import { loadStackConfig } from "../tools/stack-config";
@@ -78,6 +79,20 @@ describe("pr-<N> stack (offline, mocked staging reference)", function () {
         const env = odoo["envs"] as string[];
         assert.ok(env.includes("ODOO_STAGE=preview"));
         assert.ok(env.includes("HOST=staging-postgres"));
+        // Its own role, with a password derived from the dev host's: never staging's superuser.
+        assert.ok(env.includes("USER=odoo_pr_42"), env.join(" "));
+        const devPassword = "preview-placeholder-postgresPassword";
+        assert.ok(env.includes(`PASSWORD=${prSecret(devPassword, 42, "role")}`));
+        assert.ok(!env.some((e) => e.includes(devPassword)));
+        const raw = one(run.resources, "docker:index/container:Container", "pr-42-odoo").resource
+            .rawInputs["envs"] as unknown[];
+        assert.ok(isSecret(raw[raw.length - 1]), "the PASSWORD item is secret");
+        // Its own master password too.
+        const conf = (odoo["uploads"] as { content: string }[])[0].content;
+        assert.equal(
+            conf,
+            `[options]\nadmin_passwd = ${prSecret("preview-placeholder-adminPassword", 42, "admin")}\n`,
+        );
         const labels = Object.fromEntries(
             (odoo["labels"] as { label: string; value: string }[]).map((l) => [l.label, l.value]),
         );
@@ -122,7 +137,19 @@ describe("pr-<N> stack (offline, mocked staging reference)", function () {
             filestoreRoot: "/mnt/odoo-data/odoo/filestore",
             template: "odoo_pr_template",
         };
-        assert.equal(data["create"], overSsh(address, psqlCmd, renderPrCreateScript(args)));
+        assert.equal(
+            data["create"],
+            overSsh(address, psqlCmd, renderPrCreateScript(args), ["PR_DB_PASSWORD"]),
+        );
+        const raw = one(run.resources, "command:local:Command", "pr-42-database").resource
+            .rawInputs["environment"];
+        assert.ok(
+            isSecret((raw as Record<string, unknown>)["PR_DB_PASSWORD"]) || isSecret(raw),
+            "the role's password is secret",
+        );
+        assert.deepEqual(data["environment"], {
+            PR_DB_PASSWORD: prSecret("preview-placeholder-postgresPassword", 42, "role"),
+        });
         assert.equal(data["delete"], overSsh(address, psqlCmd, renderPrDeleteScript(args)));
         assert.match(
             String(data["create"]),
@@ -233,6 +260,7 @@ describe("preview database scripts on a real PostgreSQL", function () {
             SPOOL: path.join(dir, "spool"),
             MAILPIT_HOST: "staging-mailpit",
             BASE_URL: "https://staging.example.com",
+            PR_DB_PASSWORD: prSecret("dev-host-password", 1, "role"),
         };
         createOdooDatabase(env, "odoo_staging", fsRoot(), {
             partners: 300,
@@ -393,5 +421,220 @@ describe("preview database scripts on a real PostgreSQL", function () {
         assert.ok(!fs.existsSync(path.join(fsRoot(), "odoo_pr_2")));
         assert.ok(fs.existsSync(path.join(fsRoot(), "odoo_pr_template")), "the template stays");
         assert.equal(sh(renderPrDeleteScript(args(2))).status, 0, "delete is idempotent");
+    });
+});
+
+describe("preview roles on a real PostgreSQL: a PR's Odoo reaches its own database only", function () {
+    this.timeout(180_000);
+    let pg: PgServer;
+    let dir: string;
+    let env: NodeJS.ProcessEnv;
+    const password = (n: number) => prSecret("dev-host-password", n, "role");
+    const sh = (script: string, extra: NodeJS.ProcessEnv = {}) => {
+        const r = spawnSync("sh", ["-s"], {
+            input: script,
+            env: { ...env, ...extra },
+            encoding: "utf8",
+        });
+        return { status: r.status, out: `${r.stdout}${r.stderr}` };
+    };
+    const args = (n: number) => ({
+        n,
+        max: 8,
+        baseUrl: `https://pr-${n}.dev.example.com`,
+        filestoreRoot: path.join(dir, "filestore"),
+    });
+    const create = (n: number) =>
+        sh(renderPrCreateScript(args(n)), { PR_DB_PASSWORD: password(n) });
+    /** psql over TCP as `role`, as the PR's Odoo connects over the Docker network. */
+    const as = (role: string, secret: string, db: string, sql: string) => {
+        const r = spawnSync("psql", ["-X", "-v", "ON_ERROR_STOP=1", "-Atq", "-d", db], {
+            input: sql,
+            env: { ...env, PGHOST: "127.0.0.1", PGUSER: role, PGPASSWORD: secret },
+            encoding: "utf8",
+        });
+        return { status: r.status, out: `${r.stdout}${r.stderr}`.trim() };
+    };
+    const pr1 = (db: string, sql: string) => as("odoo_pr_1", password(1), db, sql);
+
+    before(() => {
+        pg = startPostgres({ passwordOverTcp: true });
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "odoo-platform-roles-"));
+        env = {
+            ...pg.env,
+            PSQL: "psql",
+            TOOLS: "local",
+            FILESTORE_ROOT: path.join(dir, "filestore"),
+            SPOOL: path.join(dir, "spool"),
+            MAILPIT_HOST: "staging-mailpit",
+            BASE_URL: "https://staging.example.com",
+        };
+        createOdooDatabase(env, "odoo_staging", path.join(dir, "filestore"), {
+            partners: 200,
+            attachments: 3,
+            fileBytes: 128,
+        });
+        psql(env, "odoo_staging", NEUTRALIZE_EMULATION_SQL);
+        const extras = spawnSync(
+            "psql",
+            [
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-v",
+                "base_url=https://staging.example.com",
+                "-v",
+                "mailpit_host=staging-mailpit",
+                "-v",
+                "mailpit_port=1025",
+                "-d",
+                "odoo_staging",
+            ],
+            { env, input: PLATFORM_EXTRAS_SQL, encoding: "utf8" },
+        );
+        assert.equal(extras.status, 0, extras.stderr);
+        const refresh = sh(renderTemplateRefreshScript(), { PGDATABASE: "odoo_staging" });
+        assert.equal(refresh.status, 0, refresh.out);
+        for (const n of [1, 2]) {
+            const r = create(n);
+            assert.equal(r.status, 0, r.out);
+        }
+    });
+    after(() => {
+        pg?.stop();
+        if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("logs in with its derived password only, and owns everything in its database", () => {
+        const partners = psql(env, "odoo_staging", "SELECT count(*) FROM res_partner");
+        assert.deepEqual(pr1("odoo_pr_1", "SELECT count(*) FROM res_partner"), {
+            status: 0,
+            out: partners,
+        });
+        const wrong = as("odoo_pr_1", password(2), "odoo_pr_1", "SELECT 1");
+        assert.notEqual(wrong.status, 0);
+        assert.match(wrong.out, /password authentication failed for user "odoo_pr_1"/);
+        // What Odoo does to its database on an update: alter tables, create, use sequences.
+        const work = pr1(
+            "odoo_pr_1",
+            "ALTER TABLE res_partner ADD COLUMN x_pr integer; CREATE TABLE x_pr_new (id serial); " +
+                "SELECT nextval(pg_get_serial_sequence('res_partner', 'id')) > 0; " +
+                "UPDATE ir_config_parameter SET value = 'x' WHERE key = 'web.base.url'; " +
+                "DROP TABLE x_pr_new;",
+        );
+        assert.deepEqual(work, { status: 0, out: "t" });
+        assert.equal(
+            psql(
+                env,
+                "odoo_pr_1",
+                `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                  WHERE n.nspname = 'public' AND c.relowner <> 'odoo_pr_1'::regrole`,
+            ),
+            "0",
+        );
+    });
+
+    it("cannot connect to staging, the template or another preview", () => {
+        const refusals: [string, RegExp][] = [
+            ["odoo_staging", /permission denied for database "odoo_staging"/],
+            [
+                "odoo_pr_template",
+                /database "odoo_pr_template" is not currently accepting connections/,
+            ],
+            ["odoo_pr_2", /permission denied for database "odoo_pr_2"/],
+        ];
+        for (const [db, message] of refusals) {
+            const r = pr1(db, "SELECT 1");
+            assert.notEqual(r.status, 0, db);
+            assert.match(r.out, message, db);
+        }
+        // The maintenance database admits it (Odoo looks there at start) and holds nothing it
+        // may change.
+        assert.equal(pr1("postgres", "SELECT 1").out, "1");
+        assert.match(
+            pr1("postgres", "CREATE TABLE x (id int)").out,
+            /permission denied for schema public/,
+        );
+        // The other preview reaches its own, and not this one.
+        assert.equal(as("odoo_pr_2", password(2), "odoo_pr_2", "SELECT 1").out, "1");
+        assert.match(
+            as("odoo_pr_2", password(2), "odoo_pr_1", "SELECT 1").out,
+            /permission denied for database "odoo_pr_1"/,
+        );
+    });
+
+    it("cannot drop another database, create one, make roles or reach the server", () => {
+        const refusals: [string, RegExp][] = [
+            ["DROP DATABASE odoo_staging", /must be owner of database odoo_staging/],
+            ["DROP DATABASE odoo_pr_template", /must be owner of database odoo_pr_template/],
+            ["DROP DATABASE odoo_pr_2", /must be owner of database odoo_pr_2/],
+            ["CREATE DATABASE odoo_pr_9", /permission denied to create database/],
+            ["CREATE ROLE intruder", /permission denied to create role/],
+            ["ALTER ROLE odoo_pr_1 SUPERUSER", /permission denied to alter role|must be superuser/],
+            ["SET ROLE postgres", /permission denied to set role "postgres"/],
+            [
+                "COPY (SELECT 1) TO PROGRAM 'id'",
+                /permission denied to COPY to or from an external program|must be superuser/,
+            ],
+            ["SELECT pg_read_file('/etc/hostname')", /permission denied for function pg_read_file/],
+            [
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'postgres'",
+                /permission denied to terminate process|must be a (superuser|member of the role)/,
+            ],
+        ];
+        for (const [sql, message] of refusals) {
+            const r = pr1("odoo_pr_1", sql);
+            assert.notEqual(r.status, 0, sql);
+            assert.match(r.out, message, sql);
+        }
+        assert.ok(databaseExists(env, "odoo_staging") && databaseExists(env, "odoo_pr_template"));
+    });
+
+    it("takes over a clone an older script left to the superuser, and a rerun changes nothing", () => {
+        psql(env, "postgres", "CREATE DATABASE odoo_pr_3 TEMPLATE odoo_pr_template");
+        const r = create(3);
+        assert.equal(r.status, 0, r.out);
+        const foreign = () =>
+            psql(
+                env,
+                "odoo_pr_3",
+                `SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                          WHERE n.nspname = 'public' AND c.relowner <> 'odoo_pr_3'::regrole)
+                      + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                          WHERE n.nspname = 'public' AND p.proowner <> 'odoo_pr_3'::regrole)
+                      + (SELECT count(*) FROM pg_database
+                          WHERE datname = 'odoo_pr_3' AND datdba <> 'odoo_pr_3'::regrole)`,
+            );
+        assert.equal(foreign(), "0");
+        assert.equal(
+            as("odoo_pr_3", password(3), "odoo_pr_3", "SELECT count(*) > 0 FROM res_partner").out,
+            "t",
+        );
+        assert.equal(create(3).status, 0);
+        assert.equal(foreign(), "0");
+    });
+
+    it("refuses to run without the role's password", () => {
+        const r = sh(renderPrCreateScript(args(4)), { PR_DB_PASSWORD: "" });
+        assert.notEqual(r.status, 0);
+        assert.match(r.out, /PR_DB_PASSWORD must be the PR role's password \(hex\)/);
+        assert.ok(!databaseExists(env, "odoo_pr_4"));
+    });
+
+    it("drops the role with the database, and leaves the others", () => {
+        const r = sh(renderPrDeleteScript(args(1)));
+        assert.equal(r.status, 0, r.out);
+        assert.equal(
+            psql(env, "postgres", "SELECT count(*) FROM pg_roles WHERE rolname = 'odoo_pr_1'"),
+            "0",
+        );
+        assert.ok(!databaseExists(env, "odoo_pr_1"));
+        assert.match(
+            pr1("odoo_pr_1", "SELECT 1").out,
+            /password authentication failed|role "odoo_pr_1" does not exist/,
+        );
+        assert.equal(as("odoo_pr_2", password(2), "odoo_pr_2", "SELECT 1").out, "1");
+        assert.equal(sh(renderPrDeleteScript(args(1))).status, 0, "delete is idempotent");
     });
 });

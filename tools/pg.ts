@@ -57,10 +57,18 @@ function pgBin(): string {
     );
 }
 
+export interface PostgresOptions {
+    /**
+     * A private cluster that authenticates TCP connections on 127.0.0.1 with scram-sha-256, as
+     * the official postgres image does (its socket stays trusted); never the PG* server.
+     */
+    readonly passwordOverTcp?: boolean;
+}
+
 /** Uses the server of the PG* variables if it answers, else starts a private one. */
-export function startPostgres(): PgServer {
+export function startPostgres(opts: PostgresOptions = {}): PgServer {
     const given = { ...process.env };
-    if ((given.PGHOST || given.PGPORT || given.PGUSER) && answers(given)) {
+    if (!opts.passwordOverTcp && (given.PGHOST || given.PGPORT || given.PGUSER) && answers(given)) {
         return { env: given, stop: () => undefined };
     }
     const bin = pgBin();
@@ -74,7 +82,10 @@ export function startPostgres(): PgServer {
             ? execFileSync("runuser", ["-u", "postgres", "--", cmd, ...args], { stdio: "pipe" })
             : execFileSync(cmd, args, { stdio: "pipe" });
     if (asRoot) execFileSync("chown", ["postgres:postgres", dir]);
-    run(path.join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
+    const auth = opts.passwordOverTcp
+        ? ["--auth-local=trust", "--auth-host=scram-sha-256"]
+        : ["-A", "trust"];
+    run(path.join(bin, "initdb"), ["-D", data, ...auth, "-U", "postgres", "--no-sync"]);
     run(path.join(bin, "pg_ctl"), [
         "-D",
         data,
@@ -82,7 +93,7 @@ export function startPostgres(): PgServer {
         "-l",
         path.join(dir, "log"),
         "-o",
-        `-p ${port} -k ${dir} -c listen_addresses='' -c fsync=off`,
+        `-p ${port} -k ${dir} -c listen_addresses='${opts.passwordOverTcp ? "127.0.0.1" : ""}' -c fsync=off`,
         "start",
     ]);
     const env: NodeJS.ProcessEnv = {

@@ -21,6 +21,7 @@ import {
 import { CANONICAL_ADDONS_PATH } from "../../stacks/addons";
 import { NEUTRALIZE_EMULATION_SQL } from "../../tools/odoo-fixture";
 import { psql } from "../../tools/pg";
+import { envOf } from "./entrypoint";
 import { realOdoo } from "./real-odoo";
 import { renderedOdoo } from "./rendered";
 import { DB_ROLE, HttpAnswer, IMAGE_CORE_ADDONS, OdooRunner, get, sharedRunner } from "./runner";
@@ -343,7 +344,11 @@ describe("neutralization on a real Odoo: staging refresh, preview template, PR c
             baseUrl: `https://pr-${n}.dev.example.com`,
             filestoreRoot: filestore,
         });
-        const psqlCmd = { PSQL: `psql -U ${DB_ROLE}` };
+        // The superuser runs the script; the role's password is the one the PR stack renders.
+        const rendered = await renderedOdoo(`pr-${n}`);
+        const password = envOf([...rendered.envs])["PASSWORD"];
+        assert.match(password, /^[0-9a-f]{64}$/);
+        const psqlCmd = { PSQL: `psql -U ${DB_ROLE}`, PR_DB_PASSWORD: password };
         const first = sh(create, [], psqlCmd);
         assert.equal(first.status, 0, first.out);
         const db = prDatabase(n);
@@ -362,18 +367,31 @@ describe("neutralization on a real Odoo: staging refresh, preview template, PR c
         assert.equal(again.status, 0, again.out);
         assert.equal(identity(), own, "a second run changes nothing");
 
-        // The PR stack's rendered command serves the clone.
-        const rendered = await renderedOdoo(`pr-${n}`);
+        // The PR stack's rendered command serves the clone, as the PR's own role.
         assert.equal(flagValue(rendered.command, "database"), db);
+        assert.equal(envOf([...rendered.envs])["USER"], db);
         assert.equal(
             rendered.conf.split("\n")[0],
             "[options]",
             `${ODOO_CONF_PATH} is the rendered one`,
         );
-        const odoo = await runner.start(rendered.command, rendered.envs, { conf: rendered.conf });
+        const odoo = await runner.start(rendered.command, rendered.envs, {
+            conf: rendered.conf,
+            ownRole: true,
+        });
         try {
             const login = await get(`${odoo.baseUrl}/web/login`);
             assert.equal(login.status, 200, login.body.slice(0, 300));
+            // Its sessions are Odoo's, as that role; the role reaches no other database.
+            assert.match(odoo.log(), new RegExp(`database: ${db}@`));
+            assert.equal(
+                sql(
+                    db,
+                    `SELECT count(*) FROM pg_stat_activity WHERE datname = '${db}' AND usename = '${db}'`,
+                ) !== "0",
+                true,
+                "Odoo's connections are the PR role's",
+            );
             assert.equal(
                 sql(db, "SELECT state FROM ir_module_module WHERE name = 'example_reminder'"),
                 "installed",

@@ -410,7 +410,7 @@ export class OdooRunner {
         command: readonly string[],
         envItems: readonly string[],
         conf: string,
-        opts: { repository?: string } = {},
+        opts: { repository?: string; ownRole?: boolean } = {},
     ): Promise<Launch> {
         const repository = opts.repository ?? ODOO_REPOSITORY;
         const n = ++this.serial;
@@ -485,7 +485,10 @@ export class OdooRunner {
         // than Odoo itself: it runs as it is, with Odoo reached through ODOO_BIN.
         const platform = (PLATFORM_SCRIPTS as readonly string[]).includes(command[0]);
         if (platform) this.rewriteLibpq(env, rewrites);
-        for (const key of platform ? [] : ["HOST", "PORT", "USER"]) {
+        // With ownRole, Odoo logs in as the role the container names (a preview's own role,
+        // which the PR script made in this cluster).
+        const keys = ["HOST", "PORT", ...(opts.ownRole ? [] : ["USER"])];
+        for (const key of platform ? [] : keys) {
             if (env[key] !== undefined && env[key] !== db[key]) {
                 rewrites.push({
                     what: `env ${key}`,
@@ -771,9 +774,11 @@ export class OdooRunner {
     async start(
         command: readonly string[],
         envItems: readonly string[],
-        opts: { conf?: string; timeoutMs?: number; http?: boolean } = {},
+        opts: { conf?: string; timeoutMs?: number; http?: boolean; ownRole?: boolean } = {},
     ): Promise<OdooProcess> {
-        const launch = await this.launch(command, envItems, opts.conf ?? this.defaultConf());
+        const launch = await this.launch(command, envItems, opts.conf ?? this.defaultConf(), {
+            ownRole: opts.ownRole,
+        });
         const p = this.spawn(launch);
         const baseUrl = `http://127.0.0.1:${launch.httpPort}`;
         const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
