@@ -1,5 +1,5 @@
 /**
- * Backups and restores for real: a PostgreSQL server (.ci/run starts one; otherwise a private
+ * Backups and restores for real: a PostgreSQL server (the one of the PG* variables, or a private
  * cluster is started here), a local restic repository, and the scripts exactly as the program
  * renders them. The one step that needs Odoo itself, `odoo neutralize`, is replaced by an
  * injected command (NEUTRALIZE_CMD) running NEUTRALIZE_EMULATION_SQL, which has the effects of

@@ -70,7 +70,10 @@ export function checkWith(tool: string, args: string[], content: string, ext: st
     fs.writeFileSync(file, content);
     const r = spawnSync(tool, [...args, file], { encoding: "utf8" });
     fs.rmSync(dir, { recursive: true, force: true });
-    if (r.error) throw new Error(`${tool} could not run (${r.error.message}); .ci/run installs it`);
+    if (r.error)
+        throw new Error(
+            `${tool} could not run (${r.error.message}); sh tools/test-tools.sh install (as root) installs it`,
+        );
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
