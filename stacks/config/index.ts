@@ -1,9 +1,12 @@
 /**
- * The config of a stack: keys and defaults (keys.ts), the schema (schema.ts), the rules across keys
- * (rules.ts), problems and how they read (problems.ts), and parsing (parse.ts).
+ * The config of a stack: keys (keys.ts), defaults and keys per stage and runtime (stages.ts), the
+ * schema (schema.ts), the rules across keys (rules.ts, concerns.ts), problems and how they read (problems.ts),
+ * and parsing (parse.ts).
  */
+export * from "./concerns";
 export * from "./keys";
 export * from "./parse";
 export * from "./problems";
 export * from "./rules";
 export * from "./schema";
+export * from "./stages";

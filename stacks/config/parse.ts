@@ -1,15 +1,7 @@
 /** From the raw strings Pulumi hands a program to a validated config, every problem at once. */
 import { z } from "zod";
-import {
-    CONFIG_KEYS,
-    PREVIEW_ONLY_KEYS,
-    PROJECT,
-    REPLACED_KEYS,
-    SecretKey,
-    Stage,
-    databaseOf,
-    runtimeOf,
-} from "./keys";
+import { CONFIG_KEYS, PROJECT, Stage } from "./keys";
+import { PREVIEW_ONLY_KEYS, REPLACED_KEYS, SecretKey, databaseOf, runtimeOf } from "./stages";
 import { KNOWN_NAMESPACES, closest } from "./formats";
 import { ConfigError, ConfigProblem, renderFound, stageOfStack } from "./problems";
 import { crossChecks } from "./rules";

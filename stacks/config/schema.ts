@@ -1,16 +1,14 @@
 /** The zod schema of a stack's config, and of a pr-<N> stack's. */
 import { z } from "zod";
+import { DROPLET_REGIONS, SPACES_REGIONS, Stage } from "./keys";
 import {
     APP_INSTANCE_SIZES,
     COMMON_DEFAULTS,
     DATABASE_VERSIONS,
-    DROPLET_REGIONS,
     RUNTIMES,
     Runtime,
-    SPACES_REGIONS,
     STAGE_DEFAULTS,
-    Stage,
-} from "./keys";
+} from "./stages";
 import { addonsPathFor } from "../addons";
 import { cidrProblem } from "../../policy/net";
 import { DATABASE_SIZES, DROPLET_SIZES } from "../prices";
