@@ -3,6 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { COMMON_DEFAULTS } from "../stacks/config";
 import {
     CORE_ADDONS_PATH,
     EXAMPLE_REPOSITORY,
@@ -616,6 +617,15 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
                 status(MERGE, "pending", "odoo-platform/tests", "running"),
                 status(MERGE, "success", "odoo-platform/tests", "passed"),
             ]);
+            // The checks the production stack makes the default branch require are exactly the
+            // statuses a push reports.
+            const reported = r.calls
+                .filter((c) => c.cmd === "gh" && c.argv[0] === "api")
+                .map((c) => c.argv.find((a) => a.startsWith("context="))?.slice("context=".length));
+            assert.deepEqual(
+                [...new Set(reported)].sort(),
+                [...COMMON_DEFAULTS.githubRequiredChecks].sort(),
+            );
             assert.equal(r.jobs.build.outputs["changed-modules"], "");
             assert.deepEqual(r.jobs["staging/deploy"].environment, {
                 name: "staging",
@@ -1187,6 +1197,62 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
                 applied.lines(["pulumi"]).at(-1),
                 "pulumi destroy --yes --remove --stack organization/odoo-platform/pr-12",
             );
+        });
+    });
+
+    describe("policy preview (policy-preview.yml, pull requests of this repository)", () => {
+        it("previews each stack with the policy pack, comments it, and fails on a violation", () => {
+            const r = run(
+                path.join(PLATFORM_WORKFLOWS, "policy-preview.yml"),
+                {
+                    name: "pull_request",
+                    ref: "refs/pull/7/merge",
+                    payload: { action: "opened", number: 7, pull_request: { number: 7 } },
+                },
+                [
+                    { cmd: "pulumi", args: /^login / },
+                    {
+                        cmd: "pulumi",
+                        args: /^preview --stack staging --policy-pack \.\/policy --diff$/,
+                        stdout: "Resources:\n    42 unchanged\n",
+                    },
+                    {
+                        // A mandatory policy violation: the CLI reports it and exits 255.
+                        cmd: "pulumi",
+                        args: /^preview --stack prod --policy-pack \.\/policy --diff$/,
+                        stdout: "Policies:\n    ❌ odoo-platform@v0.1.0 (local: policy)\n        - [mandatory]  data-protection-volume\n",
+                        stderr: "error: preview failed\n",
+                        exit: 255,
+                    },
+                ],
+                { repository: PLATFORM },
+            );
+            assert.deepEqual(r.unexpected, [], r.explain());
+            assert.deepEqual(r.results, {
+                "preview (staging)": "success",
+                "preview (prod)": "failure",
+                preview: "failure",
+            });
+            const comments = r.calls.filter((c) => c.argv[0] === "actions/github-script");
+            assert.deepEqual(
+                comments.map((c) => [c.job, c.env?.STATUS]),
+                [
+                    ["preview (staging)", "0"],
+                    ["preview (prod)", "255"],
+                ],
+            );
+            assert.deepEqual(
+                r.jobs["preview (prod)"].steps.slice(-2).map((s) => `${s.outcome} ${s.label}`),
+                [
+                    "success Comment the summary",
+                    "failure Fail on a mandatory violation or a preview error",
+                ],
+            );
+            assert.equal(r.jobs["preview (staging)"].steps.at(-1)?.outcome, "skipped");
+            assert.deepEqual(r.lines(["pulumi"], /staging/), [
+                "pulumi login 's3://example-pulumi-state?endpoint=fra1.digitaloceanspaces.com&region=us-east-1'",
+                "pulumi preview --stack staging --policy-pack ./policy --diff",
+            ]);
         });
     });
 
