@@ -174,7 +174,11 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
         },
     });
 
-    /** `pulumi stack ls --json` (pkg/cmd/pulumi/stack/stack_ls.go, stackSummaryJSON). */
+    /**
+     * `pulumi stack ls --json` (pkg/cmd/pulumi/stack/stack_ls.go, stackSummaryJSON). The DIY
+     * backend names the current project's stacks without `organization/<project>/`
+     * (diyBackendReference.String).
+     */
     const stackList = (names: string[]) =>
         `${JSON.stringify(
             names.map((name) => ({
@@ -192,9 +196,9 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
         {
             cmd: "pulumi",
             args: /^login s3:\/\/example-pulumi-state/,
-            stdout: "Logged in to s3://example-pulumi-state\n",
         },
         { cmd: "pulumi", args: /^stack ls --json$/, stdout: stackList(stacks) },
+        // The DIY backend's message (pkg/backend/diy/backend.go, CreateStack).
         { cmd: "pulumi", args: /^stack init pr-42$/, stdout: "Created stack 'pr-42'\n" },
         { cmd: "pulumi", args: /^stack select pr-42$/ },
         { cmd: "pulumi", args: /^config set --path pr\./ },
@@ -205,7 +209,8 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
                   stdout: '["example_reminder"]\n',
               }
             : {
-                  // The CLI's answer for a key the stack does not hold (exit 255: every error).
+                  // The CLI's answer for a key the stack does not hold (pkg/cmd/pulumi/config,
+                  // getConfig); exit 255, as for every error.
                   cmd: "pulumi",
                   args: /^config get --path pr\.updateModules$/,
                   stderr: "error: configuration key 'odoo-platform:pr.updateModules' not found for stack 'pr-42'\n",
@@ -311,10 +316,7 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
         it("synchronized: updates the existing pr-42, the changed modules replacing the last ones", () => {
             const r = run(workflow, prEvent("synchronize"), [
                 ...buildRules("addons/example_reminder/__manifest__.py\n"),
-                ...previewRules(
-                    ["organization/odoo-platform/staging", "organization/odoo-platform/pr-42"],
-                    true,
-                ),
+                ...previewRules(["staging", "pr-42"], true),
             ]);
             assert.deepEqual(r.unexpected, [], r.explain());
             assert.equal(r.jobs.preview.result, "success", r.explain());
@@ -337,11 +339,7 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
         });
 
         it("closed: no build, no tests, no status; pr-42 is destroyed and removed", () => {
-            const r = run(
-                workflow,
-                prEvent("closed"),
-                previewRules(["organization/odoo-platform/pr-42"], false),
-            );
+            const r = run(workflow, prEvent("closed"), previewRules(["pr-42"], false));
             assert.deepEqual(r.unexpected, [], r.explain());
             assert.deepEqual(r.results, {
                 build: "skipped",
@@ -363,11 +361,7 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
         });
 
         it("closed without a stack: nothing to destroy, and still a success", () => {
-            const r = run(
-                workflow,
-                prEvent("closed"),
-                previewRules(["organization/odoo-platform/staging"], false),
-            );
+            const r = run(workflow, prEvent("closed"), previewRules(["staging"], false));
             assert.deepEqual(r.unexpected, [], r.explain());
             assert.equal(r.jobs["preview/environment"].result, "success");
             assert.deepEqual(r.lines(["pulumi"]).slice(1), ["pulumi stack ls --json"]);
@@ -438,6 +432,7 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
                 args: new RegExp(`^config get odooImage --stack ${stack}$`),
                 stdout: `${PREVIOUS}\n`,
             },
+            // No runtime set: the droplet default (the message of pkg/cmd/pulumi/config, getConfig).
             {
                 cmd: "pulumi",
                 args: new RegExp(`^config get runtime --stack ${stack}$`),
@@ -541,9 +536,7 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
             {
                 cmd: "curl",
                 args: new RegExp(
-                    `-X POST -H 'Content-Type: application/json' --data .* ${lit(SLACK)}$`
-                        .replace("'", "")
-                        .replace("'", ""),
+                    `-X POST -H Content-Type: application/json --data .* ${lit(SLACK)}$`,
                 ),
             },
             { cmd: "git", args: new RegExp(`^add Pulumi\\.${stack}\\.yaml$`) },
@@ -988,7 +981,7 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
             stdout: json,
             stderr:
                 exit === 255
-                    ? "error: failed to decrypt encrypted configuration value 'adminPassword'\n"
+                    ? "error: failed to decrypt: incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase or set PULUMI_CONFIG_PASSPHRASE_FILE to a file containing the passphrase\n"
                     : "",
             exit,
         });
@@ -1126,11 +1119,7 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
             {
                 cmd: "pulumi",
                 args: /^stack ls --json$/,
-                stdout: stackList([
-                    "organization/odoo-platform/staging",
-                    "organization/odoo-platform/pr-12",
-                    "organization/odoo-platform/pr-13",
-                ]),
+                stdout: stackList(["staging", "pr-12", "pr-13"]),
             },
             // gh pr list --json number: a JSON array of objects with the asked fields.
             {
@@ -1140,7 +1129,7 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
             },
             {
                 cmd: "pulumi",
-                args: /^destroy --yes --remove --stack organization\/odoo-platform\/pr-12$/,
+                args: /^destroy --yes --remove --stack pr-12$/,
             },
         ];
 
@@ -1154,16 +1143,13 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
                 "npm run --silent reaper -- --repo example/odoo --ttl-days 14 --apply",
                 "pulumi stack ls --json",
                 "gh pr list --repo example/odoo --state open --json number --limit 1000",
-                "pulumi destroy --yes --remove --stack organization/odoo-platform/pr-12",
+                "pulumi destroy --yes --remove --stack pr-12",
             ]);
             assert.equal(r.calls.find((c) => c.cmd === "gh")?.token, "odoo_repo_read_token-value");
             // The dev host's key, from this repository's staging environment.
             const agent = r.calls.find((c) => c.argv[0] === "webfactory/ssh-agent");
             assert.equal(agent?.with?.["ssh-private-key"], "dev_host_ssh_key-value");
-            assert.match(
-                r.jobs.reap.summary,
-                /^destroy organization\/odoo-platform\/pr-12: pull request #12 is closed$/m,
-            );
+            assert.match(r.jobs.reap.summary, /^destroy pr-12: pull request #12 is closed$/m);
         });
 
         it("by hand: a dry run unless asked to apply", () => {
@@ -1195,7 +1181,7 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
             ]);
             assert.equal(
                 applied.lines(["pulumi"]).at(-1),
-                "pulumi destroy --yes --remove --stack organization/odoo-platform/pr-12",
+                "pulumi destroy --yes --remove --stack pr-12",
             );
         });
     });
@@ -1220,7 +1206,7 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
                         // A mandatory policy violation: the CLI reports it and exits 255.
                         cmd: "pulumi",
                         args: /^preview --stack prod --policy-pack \.\/policy --diff$/,
-                        stdout: "Policies:\n    ❌ odoo-platform@v0.1.0 (local: policy)\n        - [mandatory]  data-protection-volume\n",
+                        stdout: "Policies:\n    ❌ odoo-platform@v0.1.0 (local: policy)\n        - [mandatory]  data-protection  (digitalocean:index/volume:Volume: prod-data)\n",
                         stderr: "error: preview failed\n",
                         exit: 255,
                     },

@@ -854,10 +854,12 @@ class Runner {
                           "The ssh-private-key argument is empty. Maybe the secret has not been configured, or you are using a wrong secret name in your workflow file.",
                       );
             case "docker/login-action":
-                // docker/login-action v3 (src/docker.ts): both are required.
-                return given.username && given.password
-                    ? done()
-                    : failed("Username and password required");
+                // docker/login-action v3 (src/docker.ts, loginStandard).
+                if (!given.username && !given.password) {
+                    return failed("Username and password required");
+                }
+                if (!given.username) return failed("Username required");
+                return given.password ? done() : failed("Password required");
             case "docker/build-push-action": {
                 const digest = this.opts.digest;
                 if (digest === undefined) return failed("the scenario scripts no image digest");
