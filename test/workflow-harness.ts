@@ -19,7 +19,8 @@
  * - `uses:` steps are simulated: actions/checkout copies the repository it names (this one, or
  *   the example Odoo repository) into the job folder; the others are recorded, and fail where the
  *   real action fails on an empty input.
- * Not modelled: services, timeouts, concurrency, permissions, caches, `continue-on-error`.
+ * Not modelled: services, timeouts, concurrency, permissions, caches, `continue-on-error`,
+ * GITHUB_PATH (the file exists, nothing reads it), matrix `include`/`exclude`.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
