@@ -140,6 +140,15 @@ export async function programWiring(): Promise<Wiring> {
 export const PLATFORM = "example/odoo-platform";
 export const ODOO = "example/odoo";
 
+/**
+ * The file of this repository a caller's `uses:` names: the examples write this repository as
+ * `example/odoo-platform` (`uses: example/odoo-platform/.github/workflows/x.yml@main`).
+ */
+export function platformWorkflow(uses: string): string | undefined {
+    const m = /^example\/odoo-platform\/(\.github\/workflows\/[\w.-]+\.yml)@main$/.exec(uses);
+    return m ? path.join(ROOT, m[1]) : undefined;
+}
+
 /** Where a name in a place comes from, and whether it may stay unset. */
 export interface Origin {
     readonly by: "hand" | "program";

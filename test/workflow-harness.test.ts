@@ -10,7 +10,14 @@ import {
     runLayout,
     writeStandInCore,
 } from "./layout-fixture";
-import { ODOO, PLATFORM, Wiring, programWiring, scenarioRepositories } from "./secret-places";
+import {
+    ODOO,
+    PLATFORM,
+    Wiring,
+    platformWorkflow,
+    programWiring,
+    scenarioRepositories,
+} from "./secret-places";
 import {
     Event,
     ROOT,
@@ -27,11 +34,11 @@ import { Scope, condition, evaluate, interpolate } from "./workflow-expressions"
 const PLATFORM_WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const ODOO_WORKFLOWS = path.join(EXAMPLE_REPOSITORY, ".github", "workflows");
 
-/** `uses: example/odoo-platform/.github/workflows/x.yml@main` is this repository's x.yml. */
+/** A caller's `uses:` of this repository: its local file. */
 const reusable = (ref: string) => {
-    const m = /^example\/odoo-platform\/(\.github\/workflows\/[\w.-]+\.yml)@main$/.exec(ref);
-    if (!m) throw new Error(`not a workflow of this repository: ${ref}`);
-    return path.join(ROOT, m[1]);
+    const file = platformWorkflow(ref);
+    if (file === undefined) throw new Error(`not a workflow of this repository: ${ref}`);
+    return file;
 };
 
 const ADDONS = (

@@ -20,6 +20,7 @@ import {
     TableRow,
     Wiring,
     placesOf,
+    platformWorkflow,
     programWiring,
     readTable,
     setterOf,
@@ -79,9 +80,11 @@ function readsIn(
     return { secrets: [...out.secrets], vars: [...out.vars], inputs: [...out.inputs] };
 }
 
-/** `uses: example/odoo-platform/.github/workflows/x.yml@main` is this repository's x.yml. */
-const calledName = (uses: string) =>
-    /^example\/odoo-platform\/\.github\/workflows\/([\w.-]+\.yml)@main$/.exec(uses)?.[1];
+/** The name of the workflow of this repository a `uses:` calls. */
+const calledName = (uses: string) => {
+    const file = platformWorkflow(uses);
+    return file === undefined ? undefined : path.basename(file);
+};
 
 type Declared = Record<
     string,
