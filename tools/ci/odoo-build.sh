@@ -23,12 +23,14 @@ layout() {
 }
 
 # The modules (of the JSON object $2) holding a file that changed since commit $1: for each
-# changed path, the nearest folder upwards with a __manifest__.py.
+# changed path, the nearest folder upwards with a __manifest__.py. A path outside any module
+# (requirements.txt, README.md) adds none; the loop must still end with status 0, or pipefail
+# fails the build.
 changed_modules() {
     git -C src diff --name-only "$1...HEAD" | while read -r file; do
         dir=$(dirname "$file")
         while [ "$dir" != . ] && [ ! -f "src/$dir/__manifest__.py" ]; do dir=$(dirname "$dir"); done
-        [ "$dir" != . ] && basename "$dir"
+        if [ "$dir" != . ]; then basename "$dir"; fi
     done | sort -u | python3 -c '
 import json, sys
 known = json.loads(sys.argv[1])

@@ -36,7 +36,10 @@ labels_of() {
 # The remote steps on the host, as one bash script fed to `ssh bash -s`: the stage's containers
 # are <stack>-odoo and <stack>-postgres on the network odoo-<stack>.
 remote() {
-    ssh_host bash -s -- "$STACK" "${DATABASE:?}" "$@" <<'REMOTE'
+    # ssh joins its arguments with spaces into one command line for the remote shell: each one
+    # is quoted for it, or an empty one (nothing to install) would vanish and shift the others.
+    # shellcheck disable=SC2029 # expanded here on purpose
+    ssh_host "bash -s -- $(printf '%q ' "$STACK" "${DATABASE:?}" "$@")" <<'REMOTE'
 set -euo pipefail
 stack=$1 db=$2 step=$3
 shift 3
