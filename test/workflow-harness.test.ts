@@ -280,6 +280,15 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
                 (c) => c.cmd === "uses" && c.argv[0] === "docker/build-push-action",
             );
             assert.equal(push?.with?.tags, `${IMAGES}:sha-${HEAD}`);
+            // The commit built is the one labelled and reported: the head, not the merge commit.
+            const source = r.calls.find(
+                (c) =>
+                    c.cmd === "uses" &&
+                    c.argv[0] === "actions/checkout" &&
+                    c.job.endsWith("build") &&
+                    c.with?.path === "src",
+            );
+            assert.equal(source?.with?.ref, HEAD);
             assert.equal(
                 push?.with?.["build-args"],
                 [
