@@ -5,6 +5,7 @@
  * issue the nightly workflow opens or updates.
  */
 import * as fs from "fs";
+import { parseArgs } from "node:util";
 
 interface State {
     urn?: string;
@@ -166,12 +167,19 @@ export function driftReport(json: PreviewJson, stack: string): string {
 }
 
 if (require.main === module) {
-    const args = process.argv.slice(2);
-    const file = args.find((a) => !a.startsWith("--"));
-    const stackIdx = args.indexOf("--stack");
-    const stack = stackIdx >= 0 ? args[stackIdx + 1] : "stack";
-    if (file === undefined) {
-        console.error("usage: drift-report <preview.json> [--stack <name>]");
+    const usage = "usage: drift-report <preview.json|-> [--stack <name>]";
+    let file: string | undefined;
+    let stack = "stack";
+    try {
+        const { values, positionals } = parseArgs({
+            options: { stack: { type: "string" } },
+            allowPositionals: true,
+        });
+        [file] = positionals;
+        stack = values.stack ?? stack;
+        if (file === undefined || positionals.length > 1) throw new Error("needs one preview file");
+    } catch (e) {
+        console.error(`drift-report: ${(e as Error).message} (${usage})`);
         process.exit(2);
     }
     try {

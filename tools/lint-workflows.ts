@@ -6,6 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parseArgs } from "node:util";
 
 export interface Finding {
     readonly file: string;
@@ -61,15 +62,18 @@ export async function lintFiles(
 }
 
 async function main() {
-    const args = process.argv.slice(2);
-    let engine: "1.6" | "1.7" | "both" = "both";
-    let json = false;
-    const files: string[] = [];
-    for (let i = 0; i < args.length; i++) {
-        if (args[i] === "--engine") engine = args[++i] as typeof engine;
-        else if (args[i] === "--json") json = true;
-        else files.push(args[i]);
+    const { values, positionals: files } = parseArgs({
+        options: {
+            engine: { type: "string", default: "both" },
+            json: { type: "boolean", default: false },
+        },
+        allowPositionals: true,
+    });
+    const engine = values.engine as "1.6" | "1.7" | "both";
+    if (!["1.6", "1.7", "both"].includes(engine)) {
+        throw new Error(`--engine must be 1.6, 1.7 or both, got ${engine}`);
     }
+    const json = values.json === true;
     if (engine === "both") {
         // Re-run this file once per engine, each in its own process.
         const { spawnSync } = await import("child_process");
