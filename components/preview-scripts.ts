@@ -208,7 +208,13 @@ if [ "$(q -d postgres -c "SELECT count(*) FROM pg_database WHERE datname = '$db'
     echo "the dev host has no template database $template: run odoo-template-refresh in staging-backup" >&2
     exit 1
   fi
-  q -d postgres -c "CREATE DATABASE \\"$db\\" TEMPLATE \\"$template\\" OWNER \\"$role\\""
+  # FILE_COPY (PostgreSQL 15+) copies the template's files instead of writing every block to the
+  # WAL: the clone runs at file speed (the template takes no connections, so nothing waits).
+  strategy=""
+  if [ "$(q -d postgres -c "SHOW server_version_num")" -ge 150000 ]; then
+    strategy="STRATEGY FILE_COPY"
+  fi
+  q -d postgres -c "CREATE DATABASE \\"$db\\" TEMPLATE \\"$template\\" OWNER \\"$role\\" $strategy"
   # Its own identity: a clone keeps the template's uuid and the secret that signs sessions.
   if ! q -d "$db" -c "UPDATE ir_config_parameter SET value = gen_random_uuid()::text WHERE key IN ('database.uuid', 'database.secret')"; then
     q -d postgres -c "DROP DATABASE \\"$db\\""

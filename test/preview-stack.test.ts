@@ -615,6 +615,50 @@ describe("preview roles on a real PostgreSQL: a PR's Odoo reaches its own databa
         assert.equal(foreign(), "0");
     });
 
+    it("clones with STRATEGY FILE_COPY on PostgreSQL 15+, and without it on an older server", () => {
+        // A psql that logs each statement it is given, and plays an older server when asked.
+        const shim = path.join(dir, "psql-shim");
+        const log = path.join(dir, "statements");
+        fs.writeFileSync(
+            shim,
+            [
+                "#!/bin/sh",
+                'for a in "$@"; do last="$a"; done',
+                `printf '%s\\n' "$last" >>'${log}'`,
+                'if [ "$last" = "SHOW server_version_num" ] && [ -n "$OLD_SERVER" ]; then echo 140011; exit 0; fi',
+                'exec psql "$@"',
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+        const creates = () =>
+            fs
+                .readFileSync(log, "utf8")
+                .split("\n")
+                .filter((l) => l.startsWith("CREATE DATABASE"));
+        const version = Number(psql(env, "postgres", "SHOW server_version_num"));
+        assert.ok(version >= 150000, `PostgreSQL ${version}`);
+        let r = sh(renderPrCreateScript(args(5)), { PR_DB_PASSWORD: password(5), PSQL: shim });
+        assert.equal(r.status, 0, r.out);
+        assert.deepEqual(creates(), [
+            'CREATE DATABASE "odoo_pr_5" TEMPLATE "odoo_pr_template" OWNER "odoo_pr_5" STRATEGY FILE_COPY',
+        ]);
+        fs.rmSync(log);
+        r = sh(renderPrCreateScript(args(6)), {
+            PR_DB_PASSWORD: password(6),
+            PSQL: shim,
+            OLD_SERVER: "1",
+        });
+        assert.equal(r.status, 0, r.out);
+        assert.deepEqual(creates(), [
+            'CREATE DATABASE "odoo_pr_6" TEMPLATE "odoo_pr_template" OWNER "odoo_pr_6" ',
+        ]);
+        assert.deepEqual(
+            tableFingerprints(env, "odoo_pr_5").res_partner,
+            tableFingerprints(env, "odoo_pr_6").res_partner,
+        );
+    });
+
     it("refuses to run without the role's password", () => {
         const r = sh(renderPrCreateScript(args(4)), { PR_DB_PASSWORD: "" });
         assert.notEqual(r.status, 0);
