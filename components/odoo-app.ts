@@ -70,11 +70,44 @@ const secret = (key: string, value: pulumi.Input<string>): Env => ({
     type: "SECRET",
 });
 
+/** Alerts of each Odoo component: sustained load, memory pressure, a restart loop. */
 const COMPONENT_ALERTS = [
     { rule: "CPU_UTILIZATION", operator: "GREATER_THAN", value: 85, window: "TEN_MINUTES" },
     { rule: "MEM_UTILIZATION", operator: "GREATER_THAN", value: 90, window: "TEN_MINUTES" },
     { rule: "RESTART_COUNT", operator: "GREATER_THAN", value: 3, window: "THIRTY_MINUTES" },
 ];
+
+/**
+ * Alerts of the app. No destinations: App Platform mails the team; the uptime check (Monitoring)
+ * reaches alertEmails and Slack, and a webhook URL here would be one more value App Platform
+ * re-encrypts.
+ */
+const APP_ALERTS = [
+    { rule: "DEPLOYMENT_FAILED" },
+    { rule: "DOMAIN_FAILED" },
+    { rule: "DEPLOYMENT_LIVE" },
+];
+
+/** The components of the app's spec, each list in the order App Platform shows them. */
+interface AppComponents {
+    readonly services: digitalocean.types.input.AppSpecService[];
+    readonly workers: digitalocean.types.input.AppSpecWorker[];
+    readonly jobs: digitalocean.types.input.AppSpecJob[];
+}
+
+/** Refuses arguments that do not fit the stage, before any child is registered. */
+function validateArgs(name: string, args: OdooAppArgs): void {
+    const production = args.odoo.stage === "production";
+    if (production !== (args.mailpitHost === undefined)) {
+        throw new Error(`${name}: Mailpit runs outside production only (mailpitHost)`);
+    }
+    if (production && args.instanceCount < 2) {
+        throw new Error(`${name}: production runs at least 2 web instances`);
+    }
+    if (args.mailpitHost !== undefined && args.mailpitUiPassword === undefined) {
+        throw new Error("mailpitUiPassword is required with mailpitHost");
+    }
+}
 
 /**
  * Odoo on DigitalOcean App Platform: a web service (N instances of the threaded server, HTTP and
@@ -95,56 +128,20 @@ export class OdooApp extends pulumi.ComponentResource {
 
     constructor(name: string, args: OdooAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("odoo-platform:app:OdooApp", name, {}, opts);
-        const production = args.odoo.stage === "production";
-        if (production !== (args.mailpitHost === undefined)) {
-            throw new Error(`${name}: Mailpit runs outside production only (mailpitHost)`);
-        }
-        if (production && args.instanceCount < 2) {
-            throw new Error(`${name}: production runs at least 2 web instances`);
-        }
+        validateArgs(name, args);
         this.args = args;
-        this.sessions = this.sessionStore(name);
-        this.odooSecrets = [
-            secret("ODOO_ADMIN_PASSWD", args.adminPassword),
-            secret("ODOO_SESSION_REDIS_URL", this.sessions.uri),
-            ...(production && args.smtpPassword !== undefined
-                ? [secret("ODOO_SMTP_PASSWORD", args.smtpPassword)]
-                : []),
-        ];
-
-        const services = [this.webService(), ...this.mailpitService()];
-        const workers = args.odoo.maxCronThreads > 0 ? [this.cronWorker()] : [];
-        const jobs = [this.upgradeJob()];
-        const odooImages = (list: string, n: number) =>
-            args.registryCredentials === undefined
-                ? []
-                : Array.from(
-                      { length: n },
-                      (_, i) => `spec.${list}[${i}].image.registryCredentials`,
-                  );
-        this.secretPaths = [
-            ...services.map((_, i) => `spec.services[${i}].envs`),
-            ...workers.map((_, i) => `spec.workers[${i}].envs`),
-            ...jobs.map((_, i) => `spec.jobs[${i}].envs`),
-            // Odoo's components come first in each list; Mailpit's image is public.
-            ...odooImages("services", 1),
-            ...odooImages("workers", workers.length),
-            ...odooImages("jobs", jobs.length),
-        ];
-        this.app = this.appSpec(name, services, workers, jobs);
-
-        args.database.trust([{ type: "app", value: this.app.id }]);
-        new digitalocean.DatabaseFirewall(
-            `${name}-sessions-firewall`,
-            { clusterId: this.sessions.id, rules: [{ type: "app", value: this.app.id }] },
-            { parent: this },
-        );
+        this.sessions = this.createSessionStore(name);
+        this.odooSecrets = this.odooSecretEnvs();
+        const components = this.appComponents();
+        this.secretPaths = this.secretPathsOf(components);
+        this.app = this.createApp(name, components);
+        this.createFirewalls(name);
 
         this.registerOutputs({ defaultIngress: this.app.defaultIngress });
     }
 
     /** The Valkey cluster that keeps sessions across deploys and instances. */
-    private sessionStore(name: string): digitalocean.DatabaseCluster {
+    private createSessionStore(name: string): digitalocean.DatabaseCluster {
         return new digitalocean.DatabaseCluster(
             `${name}-sessions`,
             {
@@ -162,6 +159,46 @@ export class OdooApp extends pulumi.ComponentResource {
                 additionalSecretOutputs: ["password", "uri", "privateUri"],
             },
         );
+    }
+
+    /** Secrets every Odoo component gets: master password, session store, production SMTP. */
+    private odooSecretEnvs(): Env[] {
+        const a = this.args;
+        return [
+            secret("ODOO_ADMIN_PASSWD", a.adminPassword),
+            secret("ODOO_SESSION_REDIS_URL", this.sessions.uri),
+            ...(a.odoo.stage === "production" && a.smtpPassword !== undefined
+                ? [secret("ODOO_SMTP_PASSWORD", a.smtpPassword)]
+                : []),
+        ];
+    }
+
+    /** Web and Mailpit services, the cron worker when crons run, the upgrade job. */
+    private appComponents(): AppComponents {
+        const services = [this.webService(), ...this.mailpitService()];
+        const workers = this.args.odoo.maxCronThreads > 0 ? [this.cronWorker()] : [];
+        const jobs = [this.upgradeJob()];
+        return { services, workers, jobs };
+    }
+
+    /** Spec paths holding secrets, which App Platform answers re-encrypted (see `pushSecrets`). */
+    private secretPathsOf({ services, workers, jobs }: AppComponents): string[] {
+        const odooImages = (list: string, n: number) =>
+            this.args.registryCredentials === undefined
+                ? []
+                : Array.from(
+                      { length: n },
+                      (_, i) => `spec.${list}[${i}].image.registryCredentials`,
+                  );
+        return [
+            ...services.map((_, i) => `spec.services[${i}].envs`),
+            ...workers.map((_, i) => `spec.workers[${i}].envs`),
+            ...jobs.map((_, i) => `spec.jobs[${i}].envs`),
+            // Odoo's components come first in each list; Mailpit's image is public.
+            ...odooImages("services", 1),
+            ...odooImages("workers", workers.length),
+            ...odooImages("jobs", jobs.length),
+        ];
     }
 
     /** The Odoo image as App Platform pulls it, with the registry credentials when given. */
@@ -222,9 +259,6 @@ export class OdooApp extends pulumi.ComponentResource {
     private mailpitService(): digitalocean.types.input.AppSpecService[] {
         const a = this.args;
         if (a.mailpitHost === undefined) return [];
-        if (a.mailpitUiPassword === undefined) {
-            throw new Error("mailpitUiPassword is required with mailpitHost");
-        }
         return [
             {
                 name: APP_COMPONENTS.mailpit,
@@ -279,12 +313,8 @@ export class OdooApp extends pulumi.ComponentResource {
         };
     }
 
-    private appSpec(
-        name: string,
-        services: digitalocean.types.input.AppSpecService[],
-        workers: digitalocean.types.input.AppSpecWorker[],
-        jobs: digitalocean.types.input.AppSpecJob[],
-    ): digitalocean.App {
+    /** The app: its domains, alerts, database binding and components, secrets left as deployed. */
+    private createApp(name: string, { services, workers, jobs }: AppComponents): digitalocean.App {
         const a = this.args;
         const db = a.database;
         return new digitalocean.App(
@@ -299,14 +329,7 @@ export class OdooApp extends pulumi.ComponentResource {
                             ? [{ name: a.mailpitHost, type: "ALIAS" }]
                             : []),
                     ],
-                    // No destinations: App Platform mails the team; the uptime check (Monitoring)
-                    // reaches alertEmails and Slack, and a webhook URL here would be one more
-                    // value App Platform re-encrypts.
-                    alerts: [
-                        { rule: "DEPLOYMENT_FAILED" },
-                        { rule: "DOMAIN_FAILED" },
-                        { rule: "DEPLOYMENT_LIVE" },
-                    ],
+                    alerts: APP_ALERTS,
                     databases: [
                         {
                             name: APP_COMPONENTS.db,
@@ -329,6 +352,16 @@ export class OdooApp extends pulumi.ComponentResource {
                 dependsOn: [db.db, db.user],
                 ignoreChanges: a.pushSecrets ? [] : this.secretPaths,
             },
+        );
+    }
+
+    /** Firewalls of the Odoo database and the session store: they admit this app only. */
+    private createFirewalls(name: string): void {
+        this.args.database.trust([{ type: "app", value: this.app.id }]);
+        new digitalocean.DatabaseFirewall(
+            `${name}-sessions-firewall`,
+            { clusterId: this.sessions.id, rules: [{ type: "app", value: this.app.id }] },
+            { parent: this },
         );
     }
 }

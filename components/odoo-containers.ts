@@ -1,8 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupJob, BackupTarget } from "./backup-job";
+import {
+    DB_USER,
+    createDatabaseGrant,
+    createPostgres,
+    postgresConnection,
+    postgresName,
+} from "./database-containers";
 import { DATA_DIRS } from "./host-rendering";
-import { GRANT_SQL } from "./managed-database";
 import {
     MAILPIT_SMTP_PORT,
     ODOO_CONF_PATH,
@@ -33,7 +39,7 @@ export const MAILPIT_SETTINGS: Readonly<Record<string, string>> = {
     MP_SMTP_AUTH_ALLOW_INSECURE: "1",
 };
 
-export const DB_USER = "odoo";
+export { DB_USER };
 
 export interface OdooContainersArgs {
     /** Docker provider of the host (`OdooHost.docker`). */
@@ -84,6 +90,35 @@ export interface OdooContainersArgs {
     };
 }
 
+/** What the builders of one environment's containers share. */
+export interface ContainersContext {
+    /** The component's name, which every child's name starts with. */
+    readonly name: string;
+    readonly args: OdooContainersArgs;
+    readonly production: boolean;
+    /** A child's options: parented to the component, on the host's Docker provider. */
+    readonly child: pulumi.CustomResourceOptions;
+    /** Name of the environment's Docker network, which Traefik routes on. */
+    readonly netName: string;
+    readonly networks: docker.types.input.ContainerNetworksAdvanced[];
+    /** The image `ref` pulled as `<name>-<key>-image`, kept on the host. */
+    readonly image: (key: string, ref: pulumi.Input<string>) => docker.RemoteImage;
+}
+
+/** Refuses arguments that do not fit the stage, before any child is registered. */
+function validateArgs(name: string, args: OdooContainersArgs): void {
+    const production = args.odoo.stage === "production";
+    if (!production && args.mailpitHost === undefined) {
+        throw new Error(`${name}: a ${args.odoo.stage} environment needs mailpitHost`);
+    }
+    if (production && args.mailpitHost !== undefined) {
+        throw new Error(`${name}: production has no Mailpit; drop mailpitHost`);
+    }
+    if (args.mailpitHost !== undefined && args.mailpitUiPassword === undefined) {
+        throw new Error(`${name}: mailpitUiPassword is required with mailpitHost`);
+    }
+}
+
 /**
  * The containers of one environment, as Pulumi resources on the host's Docker engine: Traefik
  * (TLS by DNS-01, one router per host name, `/websocket` to the gevent port), PostgreSQL (data on
@@ -102,31 +137,59 @@ export class OdooContainers extends pulumi.ComponentResource {
 
     constructor(name: string, args: OdooContainersArgs, opts?: pulumi.ComponentResourceOptions) {
         super("odoo-platform:host:OdooContainers", name, {}, opts);
-        const production = args.odoo.stage === "production";
-        if (!production && args.mailpitHost === undefined) {
-            throw new Error(`${name}: a ${args.odoo.stage} environment needs mailpitHost`);
-        }
-        if (production && args.mailpitHost !== undefined) {
-            throw new Error(`${name}: production has no Mailpit; drop mailpitHost`);
-        }
+        validateArgs(name, args);
         const child = { parent: this, provider: args.provider };
         const netName = `odoo-${name}`;
 
-        this.network = new docker.Network(
-            `${name}-net`,
-            { name: netName, driver: "bridge" },
+        this.network = this.createNetwork(name, netName, child);
+        const ctx: ContainersContext = {
+            name,
+            args,
+            production: args.odoo.stage === "production",
             child,
-        );
-        const networks = [{ name: this.network.name }];
-        const image = (key: string, ref: pulumi.Input<string>) =>
-            new docker.RemoteImage(`${name}-${key}-image`, { name: ref, keepLocally: true }, child);
+            netName,
+            networks: [{ name: this.network.name }],
+            image: (key, ref) =>
+                new docker.RemoteImage(
+                    `${name}-${key}-image`,
+                    { name: ref, keepLocally: true },
+                    child,
+                ),
+        };
+        this.traefik = this.createTraefik(ctx);
+        this.postgres = createPostgres(ctx);
+        this.mailpit = this.createMailpit(ctx);
+        const grant = createDatabaseGrant(ctx);
+        this.backup = this.createBackup(ctx, this.postgres);
+        this.odooContainerName = `${name}-odoo`;
+        this.odoo = this.createOdoo(ctx, [
+            this.postgres,
+            grant,
+            this.mailpit,
+            this.backup.preUpgradeBackup,
+        ]);
 
-        this.traefik = new docker.Container(
+        this.registerOutputs({});
+    }
+
+    /** The environment's bridge network: containers reach each other by name, nothing else does. */
+    private createNetwork(
+        name: string,
+        netName: string,
+        child: pulumi.CustomResourceOptions,
+    ): docker.Network {
+        return new docker.Network(`${name}-net`, { name: netName, driver: "bridge" }, child);
+    }
+
+    /** Traefik: TLS certificates by Cloudflare DNS-01, routes from the containers' labels. */
+    private createTraefik(ctx: ContainersContext): docker.Container {
+        const { name, args } = ctx;
+        return new docker.Container(
             `${name}-traefik`,
             {
                 name: `${name}-traefik`,
-                image: image("traefik", IMAGES.traefik).imageId,
-                command: traefikFlags({ acmeEmail: args.acmeEmail, network: netName }),
+                image: ctx.image("traefik", IMAGES.traefik).imageId,
+                command: traefikFlags({ acmeEmail: args.acmeEmail, network: ctx.netName }),
                 envs: [
                     pulumi.interpolate`CF_DNS_API_TOKEN=${args.dnsApiToken}`,
                     pulumi.interpolate`CF_ZONE_API_TOKEN=${args.dnsApiToken}`,
@@ -144,124 +207,56 @@ export class OdooContainers extends pulumi.ComponentResource {
                     },
                     { type: "bind", source: DATA_DIRS.traefik, target: "/letsencrypt" },
                 ],
-                networksAdvanced: networks,
+                networksAdvanced: ctx.networks,
                 restart: "unless-stopped",
                 healthcheck: {
                     tests: ["CMD", "traefik", "healthcheck", "--ping"],
                     interval: "30s",
                 },
             },
-            child,
+            ctx.child,
         );
+    }
 
-        const pgName = `${name}-postgres`;
+    /** Mailpit outside production: it catches every mail Odoo sends, the UI behind a password. */
+    private createMailpit(ctx: ContainersContext): docker.Container | undefined {
+        const { name, args } = ctx;
+        if (args.mailpitHost === undefined) return undefined;
+        return new docker.Container(
+            `${name}-mailpit`,
+            {
+                name: `${name}-mailpit`,
+                image: ctx.image("mailpit", IMAGES.mailpit).imageId,
+                envs: [
+                    ...Object.entries(MAILPIT_SETTINGS).map(([k, v]) => `${k}=${v}`),
+                    pulumi.interpolate`MP_UI_AUTH=mailpit:${args.mailpitUiPassword}`,
+                ],
+                labels: labelList(
+                    traefikLabels({
+                        hosts: [args.mailpitHost],
+                        port: 8025,
+                        noindex: true,
+                        network: ctx.netName,
+                    }),
+                ),
+                networksAdvanced: ctx.networks,
+                restart: "unless-stopped",
+                memory: 256,
+            },
+            ctx.child,
+        );
+    }
+
+    /** Backups in production, refreshes from production elsewhere, the pre-upgrade dump. */
+    private createBackup(ctx: ContainersContext, postgres?: docker.Container): BackupJob {
+        const { name, args, production } = ctx;
         const managed = args.managedDatabase;
-        const pg = managed ?? {
-            host: pgName,
-            port: 5432,
-            user: DB_USER,
-            password: args.postgresPassword,
-        };
-        if (managed === undefined)
-            this.postgres = new docker.Container(
-                pgName,
-                {
-                    name: pgName,
-                    image: image("postgres", args.postgresImage).imageId,
-                    envs: [
-                        `POSTGRES_USER=${DB_USER}`,
-                        "POSTGRES_DB=postgres",
-                        "PGDATA=/var/lib/postgresql/data/pgdata",
-                        pulumi.interpolate`POSTGRES_PASSWORD=${args.postgresPassword}`,
-                    ],
-                    mounts: [
-                        {
-                            type: "bind",
-                            source: DATA_DIRS.postgres,
-                            target: "/var/lib/postgresql/data",
-                        },
-                    ],
-                    networksAdvanced: networks,
-                    restart: "unless-stopped",
-                    // No published port: only containers on this network reach the database.
-                    healthcheck: {
-                        tests: ["CMD-SHELL", `pg_isready -U ${DB_USER} -d postgres`],
-                        interval: "10s",
-                    },
-                    shmSize: 256,
-                    stopTimeout: 120,
-                },
-                child,
-            );
-
-        if (args.mailpitHost !== undefined) {
-            if (args.mailpitUiPassword === undefined) {
-                throw new Error(`${name}: mailpitUiPassword is required with mailpitHost`);
-            }
-            this.mailpit = new docker.Container(
-                `${name}-mailpit`,
-                {
-                    name: `${name}-mailpit`,
-                    image: image("mailpit", IMAGES.mailpit).imageId,
-                    envs: [
-                        ...Object.entries(MAILPIT_SETTINGS).map(([k, v]) => `${k}=${v}`),
-                        pulumi.interpolate`MP_UI_AUTH=mailpit:${args.mailpitUiPassword}`,
-                    ],
-                    labels: labelList(
-                        traefikLabels({
-                            hosts: [args.mailpitHost],
-                            port: 8025,
-                            noindex: true,
-                            network: netName,
-                        }),
-                    ),
-                    networksAdvanced: networks,
-                    restart: "unless-stopped",
-                    memory: 256,
-                },
-                child,
-            );
-        }
-
-        // A managed cluster: its admin role lets Odoo's role create tables, once, before Odoo
-        // starts (a one-shot container that Docker keeps as exited; rerunning it is harmless).
-        let grant: docker.Container | undefined;
-        if (managed !== undefined) {
-            grant = new docker.Container(
-                `${name}-db-grant`,
-                {
-                    name: `${name}-db-grant`,
-                    image: image("postgres", args.postgresImage).imageId,
-                    command: [
-                        "sh",
-                        "-c",
-                        'printf "%s" "$GRANT_SQL" | psql -X -q -v ON_ERROR_STOP=1 -v db="$PGDATABASE" -v role="$ODOO_ROLE"',
-                    ],
-                    envs: [
-                        pulumi.interpolate`PGHOST=${managed.host}`,
-                        pulumi.interpolate`PGPORT=${managed.port}`,
-                        pulumi.interpolate`PGUSER=${managed.admin.user}`,
-                        `PGDATABASE=${args.odoo.database}`,
-                        "PGSSLMODE=require",
-                        pulumi.interpolate`ODOO_ROLE=${managed.user}`,
-                        `GRANT_SQL=${GRANT_SQL}`,
-                        pulumi.interpolate`PGPASSWORD=${pulumi.secret(managed.admin.password)}`,
-                    ],
-                    networksAdvanced: networks,
-                    restart: "no",
-                    mustRun: false,
-                    attach: true,
-                    logs: true,
-                },
-                child,
-            );
-        }
-
-        this.backup = new BackupJob(
+        const pg = postgresConnection(ctx);
+        return new BackupJob(
             name,
             {
                 provider: args.provider,
-                network: netName,
+                network: ctx.netName,
                 stage: args.odoo.stage,
                 database: args.odoo.database,
                 pgHost: pg.host,
@@ -284,10 +279,17 @@ export class OdooContainers extends pulumi.ComponentResource {
                 hostAddress: args.hostAddress,
                 upgradeTrigger: production ? args.odooImage : undefined,
             },
-            { parent: this, dependsOn: this.postgres ? [this.postgres] : [] },
+            { parent: this, dependsOn: postgres ? [postgres] : [] },
         );
+    }
 
-        this.odooContainerName = `${name}-odoo`;
+    /** Odoo, started after what it needs (each of `after` that exists), behind Traefik. */
+    private createOdoo(
+        ctx: ContainersContext,
+        after: readonly (pulumi.Resource | undefined)[],
+    ): docker.Container {
+        const { name, args, production } = ctx;
+        const managed = args.managedDatabase;
         const smtp = production
             ? args.odoo.smtp
             : { host: `${name}-mailpit`, port: MAILPIT_SMTP_PORT };
@@ -297,11 +299,11 @@ export class OdooContainers extends pulumi.ComponentResource {
             .apply(([adminPassword, smtpPassword]) =>
                 renderOdooConf({ adminPassword, smtpPassword }),
             );
-        this.odoo = new docker.Container(
+        return new docker.Container(
             this.odooContainerName,
             {
                 name: this.odooContainerName,
-                image: image("odoo", args.odooImage).imageId,
+                image: ctx.image("odoo", args.odooImage).imageId,
                 command: odooFlags(settings),
                 envs: managed
                     ? [
@@ -313,7 +315,7 @@ export class OdooContainers extends pulumi.ComponentResource {
                           pulumi.interpolate`PASSWORD=${managed.password}`,
                       ]
                     : [
-                          ...odooEnv(settings, pgName, DB_USER),
+                          ...odooEnv(settings, postgresName(name), DB_USER),
                           pulumi.interpolate`PASSWORD=${args.postgresPassword}`,
                       ],
                 uploads: [{ file: ODOO_CONF_PATH, content: pulumi.secret(conf) }],
@@ -324,10 +326,10 @@ export class OdooContainers extends pulumi.ComponentResource {
                         port: ODOO_HTTP_PORT,
                         websocketPort: settings.workers > 0 ? ODOO_GEVENT_PORT : undefined,
                         noindex: !production,
-                        network: netName,
+                        network: ctx.netName,
                     }),
                 ),
-                networksAdvanced: networks,
+                networksAdvanced: ctx.networks,
                 restart: "unless-stopped",
                 memory: args.odooMemoryMb,
                 healthcheck: {
@@ -338,16 +340,9 @@ export class OdooContainers extends pulumi.ComponentResource {
                 stopTimeout: 60,
             },
             {
-                ...child,
-                dependsOn: [
-                    ...(this.postgres ? [this.postgres] : []),
-                    ...(grant ? [grant] : []),
-                    ...(this.mailpit ? [this.mailpit] : []),
-                    ...(this.backup.preUpgradeBackup ? [this.backup.preUpgradeBackup] : []),
-                ],
+                ...ctx.child,
+                dependsOn: after.filter((r): r is pulumi.Resource => r !== undefined),
             },
         );
-
-        this.registerOutputs({});
     }
 }
