@@ -1,5 +1,13 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { AppProps, ContainerProps, T, env, isOdoo, stageOf, stageSchema } from "./lib";
+import {
+    AppProps,
+    ContainerProps,
+    T,
+    databaseHosts,
+    stackOdooProcesses,
+    stageOf,
+    stageSchema,
+} from "./lib";
 
 interface ReachConfig {
     stage?: string;
@@ -44,16 +52,25 @@ export const isolationProductionReach: StackValidationPolicy = {
         const hosts = cfg.productionHostnames ?? [];
         const dbHosts = cfg.productionDatabaseHosts ?? ["prod-postgres"];
         const buckets = cfg.productionBuckets ?? [];
+        const production = (host: string) =>
+            dbHosts.includes(host) || PRODUCTION_CLUSTER.test(host);
+        // Where each Odoo process connects, as Odoo and libpq read it (command line, odoo.conf,
+        // the image's entrypoint, PGHOST).
+        for (const { r, p } of stackOdooProcesses(args.resources)) {
+            // Odoo does not start with a command line it refuses (odoo-command-line says why).
+            if (p.config.problems.length > 0) continue;
+            for (const host of databaseHosts(p).filter(production)) {
+                reportViolation(
+                    r.type === T.app
+                        ? `${p.what} "${p.name}" of app "${r.name}" uses the production database host "${host}".`
+                        : `Odoo uses the production database host "${host}".`,
+                    r.urn,
+                );
+            }
+        }
         for (const r of args.resources) {
             if (r.type === T.container) {
                 const c = r.props as ContainerProps;
-                const dbHost = env(c, "HOST");
-                const production =
-                    dbHost !== undefined &&
-                    (dbHosts.includes(dbHost) || PRODUCTION_CLUSTER.test(dbHost));
-                if (isOdoo(c) && production) {
-                    reportViolation(`Odoo uses the production database host "${dbHost}".`, r.urn);
-                }
                 for (const l of c.labels ?? []) {
                     for (const m of l.value.matchAll(/Host\(`([^`]+)`\)/g)) {
                         if (isProductionName(m[1], hosts)) {

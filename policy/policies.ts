@@ -15,12 +15,14 @@ import { isolationPreviewScope } from "./isolation-preview-scope";
 import { isolationProductionReach } from "./isolation-production-reach";
 import { neutralizationOdoo } from "./neutralization-odoo";
 import { odooAddonsPath } from "./odoo-addons-path";
+import { odooCommandLine } from "./odoo-command-line";
 
 /** Every policy of the pack; a test holds this list and the policy files together. */
 export const policies: Policies = [
     neutralizationOdoo,
     egressNoSmtp,
     odooAddonsPath,
+    odooCommandLine,
     isolationProductionReach,
     dataProtection,
     exposureAdminPorts,

@@ -657,9 +657,299 @@ describe("policy pack over the Analyzer protocol", function () {
             /database cluster "prod-db-cluster" has no DatabaseFirewall/,
         ],
     );
+    /** Appends words to an app component's run command. */
+    const appendRun = (i: Raw, list: string, name: string, ...words: string[]) => {
+        const c = component(i, list, name);
+        c["runCommand"] = [String(c["runCommand"]), ...words].join(" ");
+    };
+    /** Replaces a container's uploaded odoo.conf. */
+    const setConf = (i: Raw, content: string) => {
+        i["uploads"] = [secret({ file: "/etc/odoo/odoo.conf", content })];
+    };
+    const STAGING_CONF = "[options]\nadmin_passwd = a-long-master-password\n";
+    cases.push(
+        // Odoo's command line and env read as Odoo and Docker read them (optparse, odoo.conf)
+        [
+            "a repeated --max-cron-threads whose last value runs crons",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    command(i).push("--max-cron-threads=2");
+                }),
+            "neutralization-odoo",
+            "mandatory",
+            /runs crons \(--max-cron-threads=2\)/,
+        ],
+        [
+            "crons through a unique prefix (--max-cron)",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    setFlag(i, "max-cron-threads", undefined);
+                    command(i).push("--max-cron=2");
+                }),
+            "neutralization-odoo",
+            "mandatory",
+            /runs crons \(--max-cron-threads=2\)/,
+        ],
+        [
+            "crons in the separate-word form (--max-cron-threads 2) after =0",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    command(i).push("--max-cron-threads", "2");
+                }),
+            "neutralization-odoo",
+            "mandatory",
+            /runs crons \(--max-cron-threads=2\)/,
+        ],
+        [
+            "crons from odoo.conf when the command line leaves them out",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    setFlag(i, "max-cron-threads", undefined);
+                    setConf(i, `${STAGING_CONF}max_cron_threads = 2\n`);
+                }),
+            "neutralization-odoo",
+            "mandatory",
+            /runs crons \(max_cron_threads = 2 in odoo\.conf\)/,
+        ],
+        [
+            "an App Platform web component whose last --max-cron-threads runs crons",
+            () =>
+                mutate(appStaging, "staging-app", (i) =>
+                    appendRun(i, "services", "web", "--max-cron-threads=2"),
+                ),
+            "neutralization-odoo",
+            "mandatory",
+            /Odoo web component "web" on a staging stack runs crons \(--max-cron-threads=2\)/,
+        ],
+        [
+            "a repeated --smtp whose last value is a real relay",
+            () =>
+                mutate(appStaging, "staging-app", (i) =>
+                    appendRun(i, "jobs", "upgrade", "--smtp=smtp.example.com"),
+                ),
+            "neutralization-odoo",
+            "mandatory",
+            /Odoo upgrade component "upgrade" .* sends mail to "smtp\.example\.com"/,
+        ],
+        [
+            "a real relay in the separate-word form after --smtp=staging-mailpit",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    command(i).push("--smtp", "smtp.example.com");
+                }),
+            "neutralization-odoo",
+            "mandatory",
+            /sends mail to "smtp\.example\.com", not to this stack's Mailpit/,
+        ],
+        [
+            "an SMTP user through a unique prefix (--smtp-us)",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    command(i).push("--smtp-us=odoo@example.com");
+                }),
+            "neutralization-odoo",
+            "mandatory",
+            /production SMTP credentials \(--smtp-user\)/,
+        ],
+        [
+            "a repeated ODOO_STAGE env whose last value is production",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    list(i, "envs").push("ODOO_STAGE=production");
+                }),
+            "neutralization-odoo",
+            "mandatory",
+            /ODOO_STAGE=production; it must be "staging"/,
+        ],
+        [
+            "an ambiguous option prefix (--smtp-p), which Odoo refuses",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    command(i).push("--smtp-p=587");
+                }),
+            "odoo-command-line",
+            "mandatory",
+            /ambiguous option: --smtp-p \(--smtp-password, --smtp-port\?\)/,
+        ],
+        [
+            "a positive --db-list, an option Odoo 18 does not have",
+            () =>
+                mutate(prod, "prod-odoo", (i) => {
+                    command(i).push("--db-list");
+                }),
+            "odoo-command-line",
+            "mandatory",
+            /no such option: --db-list/,
+        ],
+        [
+            "a value in a flag that takes none (--no-database-list=1)",
+            () =>
+                mutate(prod, "prod-odoo", (i) => {
+                    setFlag(i, "no-database-list", undefined);
+                    command(i).push("--no-database-list=1");
+                }),
+            "odoo-command-line",
+            "mandatory",
+            /--no-database-list option does not take a value/,
+        ],
+        [
+            "a cron count Odoo cannot read as a number (08, octal for optparse)",
+            () => mutate(staging, "staging-odoo", (i) => setFlag(i, "max-cron-threads", "08")),
+            "odoo-command-line",
+            "mandatory",
+            /option --max-cron-threads: invalid integer value: '08'/,
+        ],
+        [
+            "an odoo.conf with an option twice, which Odoo's config parser refuses",
+            () =>
+                mutate(staging, "staging-odoo", (i) =>
+                    setConf(i, `${STAGING_CONF}smtp_server = a\nsmtp_server = b\n`),
+                ),
+            "odoo-command-line",
+            "mandatory",
+            /odoo\.conf: option "smtp_server" .* given twice/,
+        ],
+        [
+            "list_db = True in odoo.conf without --no-database-list",
+            () =>
+                mutate(prod, "prod-odoo", (i) => {
+                    setFlag(i, "no-database-list", undefined);
+                    setConf(
+                        i,
+                        "[options]\nadmin_passwd = a-long-master-password\nlist_db = True\n",
+                    );
+                }),
+            "exposure-database-manager",
+            "mandatory",
+            /Odoo lists its databases \(list_db = True in odoo\.conf\)/,
+        ],
+        [
+            "a list_db that Python reads as true (list_db = 0)",
+            () =>
+                mutate(prod, "prod-odoo", (i) => {
+                    setFlag(i, "no-database-list", undefined);
+                    setConf(i, "[options]\nadmin_passwd = a-long-master-password\nlist_db = 0\n");
+                }),
+            "exposure-database-manager",
+            "mandatory",
+            /Odoo lists its databases \(list_db = 0 in odoo\.conf\)/,
+        ],
+        [
+            "a repeated --addons-path whose last value is not the image's",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    command(i).push("--addons-path=/opt/odoo/src/addons");
+                }),
+            "odoo-addons-path",
+            "mandatory",
+            /the official image odoo:18\.0 holds Odoo's core addons only, but Odoo runs with \/opt\/odoo\/src\/addons:/,
+        ],
+        [
+            "an upgrade of every module through -u all",
+            () => mutate(appProd, "prod-app", (i) => appendRun(i, "jobs", "upgrade", "-u", "all")),
+            "app-platform-upgrade-job",
+            "mandatory",
+            /the upgrade job "upgrade" runs --update=all/,
+        ],
+        [
+            "a repeated --load whose last value drops session_redis",
+            () =>
+                mutate(appProd, "prod-app", (i) =>
+                    appendRun(i, "services", "web", "--load=base,web"),
+                ),
+            "app-platform-state-off-disk",
+            "mandatory",
+            /Odoo web component "web" keeps sessions on its disk/,
+        ],
+        [
+            "a staging Odoo whose odoo.conf points at production's database",
+            () =>
+                mutate(staging, "staging-odoo", (i) =>
+                    setConf(i, `${STAGING_CONF}db_host = prod-postgres\n`),
+                ),
+            "isolation-production-reach",
+            "mandatory",
+            /Odoo uses the production database host "prod-postgres"/,
+        ],
+        [
+            "a staging App Platform component given production's cluster with --db_host",
+            () =>
+                mutate(appStaging, "staging-app", (i) =>
+                    appendRun(
+                        i,
+                        "services",
+                        "web",
+                        "--db_host=private-odoo-prod-db-pg-do-user-0.db.ondigitalocean.com",
+                    ),
+                ),
+            "isolation-production-reach",
+            "mandatory",
+            /Odoo web component "web" of app "staging-app" uses the production database host "private-odoo-prod-db-pg-do-user-0/,
+        ],
+    );
     for (const [title, make, policy, level, message] of cases) {
         it(`${policy}: refuses ${title}`, async () => {
             await expectOnly(make(), policy, level, message);
+        });
+    }
+
+    const safeAsOdooReadsIt: [string, () => ProgramRun][] = [
+        [
+            "crons off by the last of two --max-cron-threads",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    setFlag(i, "max-cron-threads", "2");
+                    command(i).push("--max-cron-threads=0");
+                }),
+        ],
+        [
+            "crons off as octal 00, which optparse reads as 0",
+            () => mutate(staging, "staging-odoo", (i) => setFlag(i, "max-cron-threads", "00")),
+        ],
+        [
+            "the database list off through a unique prefix (--no-database)",
+            () =>
+                mutate(prod, "prod-odoo", (i) => {
+                    setFlag(i, "no-database-list", undefined);
+                    command(i).push("--no-database");
+                }),
+        ],
+        [
+            "the database list off by list_db = false in odoo.conf",
+            () =>
+                mutate(prod, "prod-odoo", (i) => {
+                    setFlag(i, "no-database-list", undefined);
+                    setConf(
+                        i,
+                        "[options]\nadmin_passwd = a-long-master-password\nlist_db = false\n",
+                    );
+                }),
+        ],
+        [
+            "smtp_user = False in a staging odoo.conf (no user)",
+            () =>
+                mutate(staging, "staging-odoo", (i) =>
+                    setConf(i, `${STAGING_CONF}smtp_user = False\n`),
+                ),
+        ],
+        [
+            "a first ODOO_STAGE that the last one overrides with the right stage",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    list(i, "envs").unshift("ODOO_STAGE=production");
+                }),
+        ],
+        [
+            "a --db_host on the command line, which the image's entrypoint overrides with HOST",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    command(i).push("--db_host=prod-postgres");
+                }),
+        ],
+    ];
+    for (const [title, make] of safeAsOdooReadsIt) {
+        it(`accepts ${title}`, async () => {
+            assert.deepEqual(await analyze(make()), []);
         });
     }
 
