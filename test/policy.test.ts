@@ -637,7 +637,7 @@ describe("policy pack over the Analyzer protocol", function () {
                 }),
             "exposure-database-cluster",
             "mandatory",
-            /firewall "prod-sessions-firewall" admits ip_addr 0\.0\.0\.0\/0 \(the whole internet\)/,
+            /firewall "prod-sessions-firewall" admits ip_addr 0\.0\.0\.0\/0 \(the whole IPv4 internet\)/,
         ],
         [
             "a PostgreSQL cluster admitting an address range",
@@ -885,6 +885,239 @@ describe("policy pack over the Analyzer protocol", function () {
             "isolation-production-reach",
             "mandatory",
             /Odoo web component "web" of app "staging-app" uses the production database host "private-odoo-prod-db-pg-do-user-0/,
+        ],
+    );
+    /** Every public IPv4 block, listed one by one without the private ones. */
+    const PUBLIC_V4 = [
+        "1.0.0.0/8",
+        "2.0.0.0/7",
+        "4.0.0.0/6",
+        "8.0.0.0/7",
+        "11.0.0.0/8",
+        "12.0.0.0/6",
+        "16.0.0.0/4",
+        "32.0.0.0/3",
+        "64.0.0.0/3",
+        "96.0.0.0/6",
+        "100.0.0.0/10",
+        "100.128.0.0/9",
+        "101.0.0.0/8",
+        "102.0.0.0/7",
+        "104.0.0.0/5",
+        "112.0.0.0/5",
+        "120.0.0.0/6",
+        "124.0.0.0/7",
+        "126.0.0.0/8",
+        "128.0.0.0/3",
+        "160.0.0.0/5",
+        "168.0.0.0/8",
+        "169.0.0.0/9",
+        "169.128.0.0/10",
+        "169.192.0.0/11",
+        "169.224.0.0/12",
+        "169.240.0.0/13",
+        "169.248.0.0/14",
+        "169.252.0.0/15",
+        "169.255.0.0/16",
+        "170.0.0.0/7",
+        "172.0.0.0/12",
+        "172.32.0.0/11",
+        "172.64.0.0/10",
+        "172.128.0.0/9",
+        "173.0.0.0/8",
+        "174.0.0.0/7",
+        "176.0.0.0/4",
+        "192.0.1.0/24",
+        "192.0.3.0/24",
+        "192.0.4.0/22",
+        "192.0.8.0/21",
+        "192.0.16.0/20",
+        "192.0.32.0/19",
+        "192.0.64.0/18",
+        "192.0.128.0/17",
+        "192.1.0.0/16",
+        "192.2.0.0/15",
+        "192.4.0.0/14",
+        "192.8.0.0/13",
+        "192.16.0.0/12",
+        "192.32.0.0/11",
+        "192.64.0.0/10",
+        "192.128.0.0/11",
+        "192.160.0.0/13",
+        "192.169.0.0/16",
+        "192.170.0.0/15",
+        "192.172.0.0/14",
+        "192.176.0.0/12",
+        "192.192.0.0/10",
+        "193.0.0.0/8",
+        "194.0.0.0/7",
+        "196.0.0.0/7",
+        "198.0.0.0/12",
+        "198.16.0.0/15",
+        "198.20.0.0/14",
+        "198.24.0.0/13",
+        "198.32.0.0/12",
+        "198.48.0.0/15",
+        "198.50.0.0/16",
+        "198.51.0.0/18",
+        "198.51.64.0/19",
+        "198.51.96.0/22",
+        "198.51.101.0/24",
+        "198.51.102.0/23",
+        "198.51.104.0/21",
+        "198.51.112.0/20",
+        "198.51.128.0/17",
+        "198.52.0.0/14",
+        "198.56.0.0/13",
+        "198.64.0.0/10",
+        "198.128.0.0/9",
+        "199.0.0.0/8",
+        "200.0.0.0/7",
+        "202.0.0.0/8",
+        "203.0.0.0/18",
+        "203.0.64.0/19",
+        "203.0.96.0/20",
+        "203.0.112.0/24",
+        "203.0.114.0/23",
+        "203.0.116.0/22",
+        "203.0.120.0/21",
+        "203.0.128.0/17",
+        "203.1.0.0/16",
+        "203.2.0.0/15",
+        "203.4.0.0/14",
+        "203.8.0.0/13",
+        "203.16.0.0/12",
+        "203.32.0.0/11",
+        "203.64.0.0/10",
+        "203.128.0.0/9",
+        "204.0.0.0/6",
+        "208.0.0.0/4",
+    ];
+    const sshFrom =
+        (...sourceAddresses: string[]) =>
+        (i: Raw) => {
+            list(i, "inboundRules").push({ protocol: "tcp", portRange: "22", sourceAddresses });
+        };
+    cases.push(
+        // Address ranges judged by the addresses they cover, not by their spelling
+        [
+            "SSH open to the world as two halves (0.0.0.0/1 + 128.0.0.0/1)",
+            () => mutate(staging, "staging-fw", sshFrom("0.0.0.0/1", "128.0.0.0/1")),
+            "exposure-admin-ports",
+            "mandatory",
+            /inbound tcp\/22 opens SSH \(22\) to 0\.0\.0\.0\/1, 128\.0\.0\.0\/1 \(the whole IPv4 internet\)/,
+        ],
+        [
+            "SSH open to the world through two rules (2000::/4, 3000::/4)",
+            () =>
+                mutate(staging, "staging-fw", (i) => {
+                    sshFrom("2000::/4")(i);
+                    sshFrom("3000::/4")(i);
+                }),
+            "exposure-admin-ports",
+            "mandatory",
+            /inbound tcp\/22, tcp\/22 open SSH \(22\) to 2000::\/4, 3000::\/4 \(the whole IPv6 internet\)/,
+        ],
+        [
+            "SSH open to ::/1 + 8000::/1, of which ::/1 alone holds every routed IPv6 address",
+            () =>
+                mutate(staging, "staging-fw", (i) => {
+                    sshFrom("::/1")(i);
+                    sshFrom("8000::/1")(i);
+                }),
+            "exposure-admin-ports",
+            "mandatory",
+            /inbound tcp\/22 opens SSH \(22\) to ::\/1 \(the whole IPv6 internet\)/,
+        ],
+        [
+            "SSH open to all of global unicast IPv6 (2000::/3)",
+            () => mutate(staging, "staging-fw", sshFrom("2000::/3")),
+            "exposure-admin-ports",
+            "mandatory",
+            /opens SSH \(22\) to 2000::\/3 \(the whole IPv6 internet\)/,
+        ],
+        [
+            "SSH open to every public IPv4 block, the private ones left out",
+            () => mutate(staging, "staging-fw", sshFrom(...PUBLIC_V4)),
+            "exposure-admin-ports",
+            "mandatory",
+            /opens SSH \(22\) to 1\.0\.0\.0\/8, .*208\.0\.0\.0\/4 \(the whole IPv4 internet\)/,
+        ],
+        [
+            "SSH open to a /0 spelled with host bits (8.8.8.8/0)",
+            () => mutate(staging, "staging-fw", sshFrom("8.8.8.8/0")),
+            "exposure-admin-ports",
+            "mandatory",
+            /opens SSH \(22\) to 8\.8\.8\.8\/0 \(the whole IPv4 internet\)/,
+        ],
+        [
+            "SSH open to the uncompressed IPv6 world (0:0:0:0:0:0:0:0/0)",
+            () => mutate(staging, "staging-fw", sshFrom("0:0:0:0:0:0:0:0/0")),
+            "exposure-admin-ports",
+            "mandatory",
+            /opens SSH \(22\) to 0:0:0:0:0:0:0:0\/0 \(the whole IPv6 internet\)/,
+        ],
+        [
+            "PostgreSQL open to the world over every port, protocol spelled TCP",
+            () =>
+                mutate(prod, "prod-fw", (i) => {
+                    list(i, "inboundRules").push({
+                        protocol: "TCP",
+                        portRange: "1-65535",
+                        sourceAddresses: ["0.0.0.0/1", "128.0.0.0/1"],
+                    });
+                }),
+            "exposure-admin-ports",
+            "mandatory",
+            /inbound TCP\/1-65535 opens PostgreSQL \(5432\) to 0\.0\.0\.0\/1, 128\.0\.0\.0\/1 \(the whole IPv4 internet\)/,
+        ],
+        [
+            "SSH from a source the pack cannot read as an address",
+            () => mutate(staging, "staging-fw", sshFrom("my-office")),
+            "exposure-admin-ports",
+            "mandatory",
+            /inbound tcp\/22 admits SSH \(22\) from "my-office", which is no address range/,
+        ],
+        [
+            "a session store open to the world as two halves",
+            () =>
+                mutate(appProd, "prod-sessions-firewall", (i) => {
+                    i["rules"] = [
+                        { type: "ip_addr", value: "0.0.0.0/1" },
+                        { type: "ip_addr", value: "128.0.0.0/1" },
+                    ];
+                }),
+            "exposure-database-cluster",
+            "mandatory",
+            /firewall "prod-sessions-firewall" admits 0\.0\.0\.0\/1, 128\.0\.0\.0\/1: together the whole IPv4 internet/,
+        ],
+        [
+            "a staging firewall letting TCP (upper case) out to one address on every port",
+            () =>
+                mutate(staging, "staging-fw", (i) => {
+                    list(i, "outboundRules").push({
+                        protocol: "TCP",
+                        portRange: "all",
+                        destinationAddresses: ["192.0.2.25/32"],
+                    });
+                }),
+            "egress-no-smtp",
+            "mandatory",
+            /outbound rule TCP\/all lets this non-production host reach SMTP ports 25, 465, 587, 2525/,
+        ],
+        [
+            "a staging firewall with an outbound range the pack cannot read",
+            () =>
+                mutate(staging, "staging-fw", (i) => {
+                    list(i, "outboundRules").push({
+                        protocol: "tcp",
+                        portRange: "587-",
+                        destinationAddresses: ["0.0.0.0/0"],
+                    });
+                }),
+            "egress-no-smtp",
+            "mandatory",
+            /outbound rule tcp\/587- lets this non-production host reach SMTP ports 25, 465, 587, 2525/,
         ],
     );
     for (const [title, make, policy, level, message] of cases) {
