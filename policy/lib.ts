@@ -26,8 +26,25 @@ export const T = {
     app: "digitalocean:index/app:App",
     dnsRecord: "cloudflare:index/dnsRecord:DnsRecord",
     zoneSetting: "cloudflare:index/zoneSetting:ZoneSetting",
+    bucketPolicy: "digitalocean:index/spacesBucketPolicy:SpacesBucketPolicy",
+    bucketObject: "digitalocean:index/spacesBucketObject:SpacesBucketObject",
+    bucketCors: "digitalocean:index/spacesBucketCorsConfiguration:SpacesBucketCorsConfiguration",
     githubEnvironment: "github:index/repositoryEnvironment:RepositoryEnvironment",
+    githubEnvironmentSecret: "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
+    githubEnvironmentVariable: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
+    githubDeploymentPolicy:
+        "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+    apiToken: "cloudflare:index/apiToken:ApiToken",
 } as const;
+
+/**
+ * Whether a GitHub environment name is `production`: GitHub compares environment names without
+ * regard to case ("Environment names are not case sensitive", GitHub Docs, Managing environments
+ * for deployment).
+ */
+export function isProductionEnvironment(name: unknown): boolean {
+    return typeof name === "string" && name.trim().toLowerCase() === "production";
+}
 
 /** The stack name in a URN: `urn:pulumi:<stack>::<project>::...`. */
 export function stackOfUrn(urn: string): string {

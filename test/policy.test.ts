@@ -38,6 +38,29 @@ const setFlag = (i: Raw, name: string, value: string | undefined) => {
 };
 const secret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
 
+/** A run with one more resource, a sibling of `like` (same parent and provider). */
+function withResource(
+    run: ProgramRun,
+    like: string,
+    type: string,
+    name: string,
+    rawInputs: Raw,
+): ProgramRun {
+    const base = run.resources.find((r) => r.name === like);
+    assert.ok(base, `no resource named ${like}`);
+    const urn = `${base.urn.split("::").slice(0, 2).join("::")}::${type}::${name}`;
+    const added = {
+        ...base,
+        urn,
+        type,
+        name,
+        rawInputs,
+        dependencies: [],
+        propertyDependencies: {},
+    };
+    return { ...run, resources: [...run.resources, added] };
+}
+
 /** Changes a stack's name in every URN, as if the same resources were planned for another stack. */
 function asStack(run: ProgramRun, stack: string): ProgramRun {
     const fix = (s: string) => s.replace(`urn:pulumi:${run.stack}::`, `urn:pulumi:${stack}::`);
@@ -1120,6 +1143,228 @@ describe("policy pack over the Analyzer protocol", function () {
             /outbound rule tcp\/587- lets this non-production host reach SMTP ports 25, 465, 587, 2525/,
         ],
     );
+    const BUCKET_POLICY = "digitalocean:index/spacesBucketPolicy:SpacesBucketPolicy";
+    const bucketPolicy = (statement: Raw) =>
+        withResource(prod, "prod-backup-bucket", BUCKET_POLICY, "prod-backup-policy", {
+            bucket: "example-com-odoo-backups",
+            region: "ams3",
+            policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }),
+        });
+    const toEnvironment = (environment: string) => (i: Raw) => {
+        i["environment"] = environment;
+    };
+    const componentEnv = (i: Raw, list: string, name: string, key: string, value: string) => {
+        (component(i, list, name)["envs"] as Raw[]).push({
+            key,
+            value,
+            scope: "RUN_TIME",
+            type: "GENERAL",
+        });
+    };
+    cases.push(
+        // isolation-production-reach through the GitHub environment's neighbours
+        [
+            "a staging stack writing a secret into the production GitHub environment",
+            () =>
+                mutate(
+                    staging,
+                    "staging-github-secret-platform-deploy-token",
+                    toEnvironment("production"),
+                ),
+            "isolation-production-reach",
+            "mandatory",
+            /a non-production stack writes the secret PLATFORM_DEPLOY_TOKEN into the GitHub environment "production"/,
+        ],
+        [
+            "a staging stack writing a variable into Production (GitHub's names ignore case)",
+            () => mutate(staging, "staging-github-var-stack", toEnvironment("Production")),
+            "isolation-production-reach",
+            "mandatory",
+            /a non-production stack writes the variable STACK into the GitHub environment "Production"/,
+        ],
+        [
+            "a staging stack managing the PRODUCTION environment",
+            () => mutate(staging, "staging-github-environment", toEnvironment("PRODUCTION")),
+            "isolation-production-reach",
+            "mandatory",
+            /a non-production stack manages the GitHub environment "PRODUCTION"/,
+        ],
+        [
+            "a staging stack setting production's deployment branches",
+            () =>
+                withResource(
+                    staging,
+                    "staging-github-environment",
+                    "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+                    "staging-github-deploy-from-dev",
+                    { repository: "odoo", environment: "production", branchPattern: "dev" },
+                ),
+            "isolation-production-reach",
+            "mandatory",
+            /a non-production stack sets which branches deploy to the GitHub environment "production"/,
+        ],
+        // exposure-bucket-private beyond the bucket's ACL
+        [
+            "a bucket made public by a bucket policy",
+            () =>
+                bucketPolicy({
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: "s3:GetObject",
+                    Resource: "arn:aws:s3:::example-com-odoo-backups/*",
+                }),
+            "exposure-bucket-private",
+            "mandatory",
+            /bucket policy "prod-backup-policy" lets anyone \(Principal \*\) s3:GetObject on example-com-odoo-backups/,
+        ],
+        [
+            "a bucket policy public to the world's addresses as two halves",
+            () =>
+                bucketPolicy({
+                    Effect: "Allow",
+                    Principal: { AWS: ["*"] },
+                    Action: ["s3:GetObject", "s3:ListBucket"],
+                    Resource: ["arn:aws:s3:::example-com-odoo-backups/*"],
+                    Condition: { IpAddress: { "aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"] } },
+                }),
+            "exposure-bucket-private",
+            "mandatory",
+            /bucket policy "prod-backup-policy" lets anyone \(Principal \*\) s3:GetObject, s3:ListBucket/,
+        ],
+        [
+            "a bucket policy granting everyone but one account (NotPrincipal)",
+            () =>
+                bucketPolicy({
+                    Effect: "Allow",
+                    NotPrincipal: { AWS: "arn:aws:iam::123456789012:root" },
+                    Action: "s3:*",
+                }),
+            "exposure-bucket-private",
+            "mandatory",
+            /bucket policy "prod-backup-policy" lets anyone \(NotPrincipal\) s3:\*/,
+        ],
+        [
+            "a bucket policy the pack cannot read",
+            () =>
+                withResource(prod, "prod-backup-bucket", BUCKET_POLICY, "prod-backup-policy", {
+                    bucket: "example-com-odoo-backups",
+                    region: "ams3",
+                    policy: "{not json",
+                }),
+            "exposure-bucket-private",
+            "mandatory",
+            /bucket policy "prod-backup-policy" is no JSON policy document the pack can read/,
+        ],
+        [
+            "a public object in the backup bucket",
+            () =>
+                withResource(
+                    prod,
+                    "prod-backup-bucket",
+                    "digitalocean:index/spacesBucketObject:SpacesBucketObject",
+                    "prod-backup-readme",
+                    {
+                        bucket: "example-com-odoo-backups",
+                        region: "ams3",
+                        key: "README",
+                        content: "x",
+                        acl: "public-read",
+                    },
+                ),
+            "exposure-bucket-private",
+            "mandatory",
+            /object README in bucket example-com-odoo-backups has acl "public-read"/,
+        ],
+        [
+            "a CORS configuration letting any website read the bucket",
+            () =>
+                withResource(
+                    prod,
+                    "prod-backup-bucket",
+                    "digitalocean:index/spacesBucketCorsConfiguration:SpacesBucketCorsConfiguration",
+                    "prod-backup-cors",
+                    {
+                        bucket: "example-com-odoo-backups",
+                        region: "ams3",
+                        corsRules: [{ allowedMethods: ["GET"], allowedOrigins: ["*"] }],
+                    },
+                ),
+            "exposure-bucket-private",
+            "mandatory",
+            /CORS of bucket example-com-odoo-backups lets any origin \(\*\) GET/,
+        ],
+        [
+            "a bucket's own CORS rule for every https origin",
+            () =>
+                mutate(prod, "prod-backup-bucket", (i) => {
+                    i["corsRules"] = [
+                        { allowedMethods: ["GET", "PUT"], allowedOrigins: ["https://*"] },
+                    ];
+                }),
+            "exposure-bucket-private",
+            "mandatory",
+            /CORS of bucket example-com-odoo-backups lets any origin \(https:\/\/\*\) GET, PUT/,
+        ],
+        // App Platform components reaching production through their envs
+        [
+            "a staging App Platform component with production's cluster in PGHOST",
+            () =>
+                mutate(appStaging, "staging-app", (i) => {
+                    const web = component(i, "services", "web");
+                    web["envs"] = (web["envs"] as Raw[]).map((e) =>
+                        e["key"] === "PGHOST"
+                            ? {
+                                  ...e,
+                                  value: "private-odoo-prod-db-pg-do-user-0.db.ondigitalocean.com",
+                              }
+                            : e,
+                    );
+                }),
+            "isolation-production-reach",
+            "mandatory",
+            /Odoo web component "web" of app "staging-app" uses the production database host "private-odoo-prod-db-pg-do-user-0/,
+        ],
+        [
+            "a staging App Platform component keeping sessions in production's store",
+            () =>
+                mutate(appStaging, "staging-app", (i) => {
+                    const web = component(i, "services", "web");
+                    web["envs"] = (web["envs"] as Raw[]).map((e) =>
+                        e["key"] === "ODOO_SESSION_REDIS_URL"
+                            ? {
+                                  ...e,
+                                  value: secret(
+                                      "rediss://doadmin:x@odoo-prod-sessions-do-user-0.db.ondigitalocean.com:25061",
+                                  ),
+                              }
+                            : e,
+                    );
+                }),
+            "isolation-production-reach",
+            "mandatory",
+            /Odoo web component "web" of app "staging-app" has ODOO_SESSION_REDIS_URL pointing at production's odoo-prod-sessions/,
+        ],
+        [
+            "a staging App Platform job writing attachments into production's bucket",
+            () =>
+                mutate(appStaging, "staging-app", (i) =>
+                    componentEnv(i, "jobs", "upgrade", "AWS_BUCKETNAME", "odoo-prod-attachments"),
+                ),
+            "isolation-production-reach",
+            "mandatory",
+            /Odoo upgrade component "upgrade" of app "staging-app" stores attachments in production's bucket odoo-prod-attachments/,
+        ],
+        [
+            "a staging App Platform component given an SMTP password the entrypoint writes to odoo.conf",
+            () =>
+                mutate(appStaging, "staging-app", (i) =>
+                    componentEnv(i, "services", "web", "ODOO_SMTP_PASSWORD", "relay-password"),
+                ),
+            "neutralization-odoo",
+            "mandatory",
+            /Odoo web component "web" on a staging stack carries production SMTP credentials \(ODOO_SMTP_PASSWORD env \(smtp_password in odoo\.conf\)\)/,
+        ],
+    );
     for (const [title, make, policy, level, message] of cases) {
         it(`${policy}: refuses ${title}`, async () => {
             await expectOnly(make(), policy, level, message);
@@ -1180,6 +1425,34 @@ describe("policy pack over the Analyzer protocol", function () {
                 }),
         ],
     ];
+    const BUCKET_POLICY_TYPE = "digitalocean:index/spacesBucketPolicy:SpacesBucketPolicy";
+    const withBucketPolicy = (statement: Raw) =>
+        withResource(prod, "prod-backup-bucket", BUCKET_POLICY_TYPE, "prod-backup-policy", {
+            bucket: "example-com-odoo-backups",
+            region: "ams3",
+            policy: JSON.stringify({ Version: "2012-10-17", Statement: statement }),
+        });
+    safeAsOdooReadsIt.push(
+        [
+            "a bucket policy that denies everyone outside one office",
+            () =>
+                withBucketPolicy({
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Condition: { NotIpAddress: { "aws:SourceIp": "198.51.100.0/24" } },
+                }),
+        ],
+        [
+            "CORS for the platform's own origin",
+            () =>
+                mutate(prod, "prod-backup-bucket", (i) => {
+                    i["corsRules"] = [
+                        { allowedMethods: ["GET"], allowedOrigins: ["https://erp.example.com"] },
+                    ];
+                }),
+        ],
+    );
     for (const [title, make] of safeAsOdooReadsIt) {
         it(`accepts ${title}`, async () => {
             assert.deepEqual(await analyze(make()), []);
