@@ -8,11 +8,14 @@ import { exposureAdminPorts } from "./exposure-admin-ports";
 import { exposureBucketPrivate } from "./exposure-bucket-private";
 import { exposureDatabaseCluster } from "./exposure-database-cluster";
 import { exposureDatabaseManager } from "./exposure-database-manager";
+import { exposureDnsTokenScope } from "./exposure-dns-token-scope";
+import { exposureNoindex } from "./exposure-noindex";
 import { hygieneContainerLimits } from "./hygiene-container-limits";
 import { hygieneDropletMonitoring } from "./hygiene-droplet-monitoring";
 import { hygieneTags } from "./hygiene-tags";
 import { isolationPreviewScope } from "./isolation-preview-scope";
 import { isolationProductionReach } from "./isolation-production-reach";
+import { isolationProductionReviewers } from "./isolation-production-reviewers";
 import { neutralizationOdoo } from "./neutralization-odoo";
 import { odooAddonsPath } from "./odoo-addons-path";
 import { odooCommandLine } from "./odoo-command-line";
@@ -24,10 +27,13 @@ export const policies: Policies = [
     odooAddonsPath,
     odooCommandLine,
     isolationProductionReach,
+    isolationProductionReviewers,
     dataProtection,
     exposureAdminPorts,
     exposureBucketPrivate,
     exposureDatabaseManager,
+    exposureNoindex,
+    exposureDnsTokenScope,
     isolationPreviewScope,
     exposureDatabaseCluster,
     appPlatformStateOffDisk,

@@ -1365,6 +1365,250 @@ describe("policy pack over the Analyzer protocol", function () {
             /Odoo web component "web" on a staging stack carries production SMTP credentials \(ODOO_SMTP_PASSWORD env \(smtp_password in odoo\.conf\)\)/,
         ],
     );
+    const labels = (i: Raw) => list(i, "labels") as { label: string; value: string }[];
+    const withoutLabel = (match: RegExp) => (i: Raw) => {
+        i["labels"] = labels(i).filter((l) => !match.test(l.label));
+    };
+    const setLabel = (label: RegExp, value: string) => (i: Raw) => {
+        for (const l of labels(i)) if (label.test(l.label)) l.value = value;
+    };
+    const tokenPolicies = (i: Raw) =>
+        i["policies"] as {
+            effect: string;
+            permissionGroups: { id: string }[];
+            resources: string;
+        }[];
+    const DEPLOY_POLICY =
+        "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy";
+    cases.push(
+        // exposure-noindex
+        [
+            "a staging Odoo served without X-Robots-Tag",
+            () => mutate(staging, "staging-odoo", withoutLabel(/X-Robots-Tag$/)),
+            "exposure-noindex",
+            "mandatory",
+            /container "staging-odoo" serves staging\.example\.com without X-Robots-Tag: noindex \(routers staging-example-com, staging-example-com-ws\)/,
+        ],
+        [
+            "a staging Mailpit router without its headers middleware",
+            () =>
+                mutate(
+                    staging,
+                    "staging-mailpit",
+                    withoutLabel(/^traefik\.http\.routers\.[^.]+\.middlewares$/),
+                ),
+            "exposure-noindex",
+            "mandatory",
+            /container "staging-mailpit" serves mail\.dev\.example\.com without X-Robots-Tag: noindex/,
+        ],
+        [
+            "an X-Robots-Tag that lets robots index",
+            () => mutate(staging, "staging-odoo", setLabel(/X-Robots-Tag$/, "all")),
+            "exposure-noindex",
+            "mandatory",
+            /container "staging-odoo" serves staging\.example\.com without X-Robots-Tag: noindex/,
+        ],
+        [
+            "an X-Robots-Tag for one robot only (googlebot: noindex)",
+            () => mutate(staging, "staging-odoo", setLabel(/X-Robots-Tag$/, "googlebot: noindex")),
+            "exposure-noindex",
+            "mandatory",
+            /container "staging-odoo" serves staging\.example\.com without X-Robots-Tag: noindex/,
+        ],
+        // isolation-production-reviewers
+        [
+            "a production environment without reviewers",
+            () =>
+                mutate(prod, "prod-github-environment", (i) => {
+                    i["reviewers"] = [{ users: [], teams: [] }];
+                }),
+            "isolation-production-reviewers",
+            "mandatory",
+            /GitHub environment "production" of odoo has no reviewers/,
+        ],
+        [
+            "a production environment that lets a deployer approve their own deploy",
+            () =>
+                mutate(prod, "prod-github-environment", (i) => {
+                    i["preventSelfReview"] = false;
+                }),
+            "isolation-production-reviewers",
+            "mandatory",
+            /GitHub environment "production" of odoo lets the one who starts a deploy approve it/,
+        ],
+        [
+            "a production environment whose admins bypass the reviewers (GitHub's default)",
+            () =>
+                mutate(prod, "prod-github-environment", (i) => {
+                    delete i["canAdminsBypass"];
+                }),
+            "isolation-production-reviewers",
+            "mandatory",
+            /GitHub environment "production" of odoo lets administrators bypass its reviewers/,
+        ],
+        [
+            "a production environment any protected branch deploys to",
+            () =>
+                mutate(prod, "prod-github-environment", (i) => {
+                    i["deploymentBranchPolicy"] = {
+                        protectedBranches: true,
+                        customBranchPolicies: false,
+                    };
+                }),
+            "isolation-production-reviewers",
+            "mandatory",
+            /GitHub environment "production" of odoo deploys from every protected branch/,
+        ],
+        [
+            "a production environment every branch deploys to",
+            () =>
+                mutate(prod, "prod-github-environment", (i) => {
+                    delete i["deploymentBranchPolicy"];
+                }),
+            "isolation-production-reviewers",
+            "mandatory",
+            /GitHub environment "production" of odoo deploys from any branch/,
+        ],
+        [
+            "a production deployment policy for every branch",
+            () =>
+                mutate(prod, "prod-github-deploy-from-main", (i) => {
+                    i["branchPattern"] = "*";
+                }),
+            "isolation-production-reviewers",
+            "mandatory",
+            /GitHub environment "production" of odoo deploys from branches matching "\*", not only from main/,
+        ],
+        [
+            "a production deployment policy for tags",
+            () =>
+                mutate(prod, "prod-github-deploy-from-main", (i) => {
+                    delete i["branchPattern"];
+                    i["tagPattern"] = "v*";
+                }),
+            "isolation-production-reviewers",
+            "mandatory",
+            /GitHub environment "production" of odoo deploys from tags matching "v\*", not only from main/,
+        ],
+        [
+            "a second deployment branch for production",
+            () =>
+                withResource(
+                    prod,
+                    "prod-github-deploy-from-main",
+                    DEPLOY_POLICY,
+                    "prod-github-deploy-from-release",
+                    {
+                        repository: "odoo",
+                        environment: "production",
+                        branchPattern: "release/*",
+                    },
+                ),
+            "isolation-production-reviewers",
+            "mandatory",
+            /GitHub environment "production" of odoo deploys from branches matching "release\/\*", not only from main/,
+        ],
+        [
+            "a production environment without its deployment branch policy",
+            () => withoutResource(prod, "prod-github-deploy-from-main"),
+            "isolation-production-reviewers",
+            "mandatory",
+            /GitHub environment "production" of odoo names no branch to deploy from/,
+        ],
+        // exposure-dns-token-scope
+        [
+            "a Traefik token for the whole account",
+            () =>
+                mutate(staging, "staging-dns-traefik-token", (i) => {
+                    tokenPolicies(i)[0].resources = JSON.stringify({
+                        "com.cloudflare.api.account.0123456789abcdef0123456789abcdef": "*",
+                    });
+                }),
+            "exposure-dns-token-scope",
+            "mandatory",
+            /API token "staging-dns-traefik-token" reaches com\.cloudflare\.api\.account\.0123456789abcdef0123456789abcdef, account-wide/,
+        ],
+        [
+            "a Traefik token for every zone of the account",
+            () =>
+                mutate(staging, "staging-dns-traefik-token", (i) => {
+                    tokenPolicies(i)[0].resources = JSON.stringify({
+                        "com.cloudflare.api.account.0123456789abcdef0123456789abcdef": {
+                            "com.cloudflare.api.account.zone.*": "*",
+                        },
+                    });
+                }),
+            "exposure-dns-token-scope",
+            "mandatory",
+            /API token "staging-dns-traefik-token" reaches com\.cloudflare\.api\.account\.0123456789abcdef0123456789abcdef, account-wide/,
+        ],
+        [
+            "a Traefik token for every zone (zone.*)",
+            () =>
+                mutate(staging, "staging-dns-traefik-token", (i) => {
+                    tokenPolicies(i)[0].resources = JSON.stringify({
+                        "com.cloudflare.api.account.zone.*": "*",
+                    });
+                }),
+            "exposure-dns-token-scope",
+            "mandatory",
+            /API token "staging-dns-traefik-token" reaches com\.cloudflare\.api\.account\.zone\.\*, every zone/,
+        ],
+        [
+            "a Traefik token for a second zone",
+            () =>
+                mutate(staging, "staging-dns-traefik-token", (i) => {
+                    const p = tokenPolicies(i);
+                    p.push({
+                        ...p[0],
+                        resources: JSON.stringify({
+                            "com.cloudflare.api.account.zone.fedcba9876543210fedcba9876543210": "*",
+                        }),
+                    });
+                }),
+            "exposure-dns-token-scope",
+            "mandatory",
+            /API token "staging-dns-traefik-token" covers 2 zones .*; it must cover this stack's zone 0123456789abcdef0123456789abcdef only/,
+        ],
+        [
+            "a Traefik token for another zone than the stack's records",
+            () =>
+                mutate(staging, "staging-dns-traefik-token", (i) => {
+                    tokenPolicies(i)[0].resources = JSON.stringify({
+                        "com.cloudflare.api.account.zone.fedcba9876543210fedcba9876543210": "*",
+                    });
+                }),
+            "exposure-dns-token-scope",
+            "mandatory",
+            /API token "staging-dns-traefik-token" covers zone fedcba9876543210fedcba9876543210; it must cover this stack's zone 0123456789abcdef0123456789abcdef only/,
+        ],
+        [
+            "a Traefik token with a permission beyond DNS",
+            () =>
+                mutate(staging, "staging-dns-traefik-token", (i) => {
+                    tokenPolicies(i)[0].permissionGroups.push({
+                        id: "e6d2666161e84845a636613608cee8d5",
+                    });
+                }),
+            "exposure-dns-token-scope",
+            "mandatory",
+            /API token "staging-dns-traefik-token" grants permission group e6d2666161e84845a636613608cee8d5, which is neither DNS Write nor Zone Read/,
+        ],
+        [
+            "a Traefik token without DNS Write",
+            () =>
+                mutate(staging, "staging-dns-traefik-token", (i) => {
+                    const p = tokenPolicies(i)[0];
+                    p.permissionGroups = p.permissionGroups.filter(
+                        (g) => g.id !== "4755a26eedb94da69e1066d98aa820be",
+                    );
+                }),
+            "exposure-dns-token-scope",
+            "mandatory",
+            /API token "staging-dns-traefik-token" grants no DNS Write on zone/,
+        ],
+    );
+
     for (const [title, make, policy, level, message] of cases) {
         it(`${policy}: refuses ${title}`, async () => {
             await expectOnly(make(), policy, level, message);
@@ -1450,6 +1694,60 @@ describe("policy pack over the Analyzer protocol", function () {
                     i["corsRules"] = [
                         { allowedMethods: ["GET"], allowedOrigins: ["https://erp.example.com"] },
                     ];
+                }),
+        ],
+    );
+    const routerLabels = (i: Raw) => i["labels"] as { label: string; value: string }[];
+    safeAsOdooReadsIt.push(
+        [
+            "an X-Robots-Tag label whose header name is in lower case",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    for (const l of routerLabels(i)) {
+                        l.label = l.label.replace(/X-Robots-Tag$/, "x-robots-tag");
+                    }
+                }),
+        ],
+        [
+            "a router naming its middleware with the provider (@docker)",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    for (const l of routerLabels(i)) {
+                        if (l.label.endsWith(".middlewares")) l.value = `${l.value}@docker`;
+                    }
+                }),
+        ],
+        [
+            "noindex through a chain middleware",
+            () =>
+                mutate(staging, "staging-odoo", (i) => {
+                    for (const l of routerLabels(i)) {
+                        if (l.label.endsWith(".middlewares")) l.value = "staging-chain";
+                    }
+                    routerLabels(i).push({
+                        label: "traefik.http.middlewares.staging-chain.chain.middlewares",
+                        value: "staging-example-com-headers",
+                    });
+                }),
+        ],
+        [
+            "a production environment reviewed by a team",
+            () =>
+                mutate(prod, "prod-github-environment", (i) => {
+                    i["reviewers"] = [{ teams: [42] }];
+                }),
+        ],
+        [
+            "a Traefik token with a deny policy over the account",
+            () =>
+                mutate(staging, "staging-dns-traefik-token", (i) => {
+                    (i["policies"] as Raw[]).push({
+                        effect: "deny",
+                        permissionGroups: [{ id: "e6d2666161e84845a636613608cee8d5" }],
+                        resources: JSON.stringify({
+                            "com.cloudflare.api.account.0123456789abcdef0123456789abcdef": "*",
+                        }),
+                    });
                 }),
         ],
     );
