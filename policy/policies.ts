@@ -10,6 +10,8 @@ import { exposureDatabaseCluster } from "./exposure-database-cluster";
 import { exposureDatabaseManager } from "./exposure-database-manager";
 import { exposureDnsTokenScope } from "./exposure-dns-token-scope";
 import { exposureNoindex } from "./exposure-noindex";
+import { exposureSpacesKeyScope } from "./exposure-spaces-key-scope";
+import { exposureZoneTls } from "./exposure-zone-tls";
 import { hygieneContainerLimits } from "./hygiene-container-limits";
 import { hygieneDropletMonitoring } from "./hygiene-droplet-monitoring";
 import { hygieneTags } from "./hygiene-tags";
@@ -34,6 +36,8 @@ export const policies: Policies = [
     exposureDatabaseManager,
     exposureNoindex,
     exposureDnsTokenScope,
+    exposureZoneTls,
+    exposureSpacesKeyScope,
     isolationPreviewScope,
     exposureDatabaseCluster,
     appPlatformStateOffDisk,

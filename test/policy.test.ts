@@ -1609,6 +1609,81 @@ describe("policy pack over the Analyzer protocol", function () {
         ],
     );
 
+    cases.push(
+        // exposure-zone-tls
+        [
+            "a zone whose edge reaches the origin without checking its certificate (full)",
+            () =>
+                mutate(prod, "prod-dns-ssl", (i) => {
+                    i["value"] = "full";
+                }),
+            "exposure-zone-tls",
+            "mandatory",
+            /zone setting ssl is "full"; it must be "strict"/,
+        ],
+        [
+            "a zone that answers plain HTTP",
+            () =>
+                mutate(prod, "prod-dns-always-use-https", (i) => {
+                    i["value"] = "off";
+                }),
+            "exposure-zone-tls",
+            "mandatory",
+            /zone setting always_use_https is "off"; it must be "on"/,
+        ],
+        [
+            "a zone that accepts TLS 1.0",
+            () =>
+                mutate(prod, "prod-dns-min-tls-version", (i) => {
+                    i["value"] = "1.0";
+                }),
+            "exposure-zone-tls",
+            "mandatory",
+            /zone setting min_tls_version is "1\.0"; it must be "1\.2" or "1\.3"/,
+        ],
+        [
+            "a staging stack changing the zone's settings, which production owns",
+            () =>
+                withResource(
+                    staging,
+                    "staging-dns-staging",
+                    "cloudflare:index/zoneSetting:ZoneSetting",
+                    "staging-dns-ssl",
+                    {
+                        zoneId: "0123456789abcdef0123456789abcdef",
+                        settingId: "ssl",
+                        value: "strict",
+                    },
+                ),
+            "exposure-zone-tls",
+            "mandatory",
+            /a staging stack sets zone setting ssl, which production owns/,
+        ],
+        // exposure-spaces-key-scope
+        [
+            "a Spaces key with full access",
+            () =>
+                mutate(prod, "prod-backup-key", (i) => {
+                    i["grants"] = [{ bucket: "", permission: "fullaccess" }];
+                }),
+            "exposure-spaces-key-scope",
+            "mandatory",
+            /Spaces key "prod-backup-key" grants fullaccess on every bucket of the account/,
+        ],
+        [
+            "a Spaces key reaching a bucket this stack does not create",
+            () =>
+                mutate(prod, "prod-backup-key", (i) => {
+                    list(i, "grants").push({
+                        bucket: "example-com-pulumi-state",
+                        permission: "read",
+                    });
+                }),
+            "exposure-spaces-key-scope",
+            "mandatory",
+            /Spaces key "prod-backup-key" grants read on bucket example-com-pulumi-state, which this stack does not create/,
+        ],
+    );
     for (const [title, make, policy, level, message] of cases) {
         it(`${policy}: refuses ${title}`, async () => {
             await expectOnly(make(), policy, level, message);
