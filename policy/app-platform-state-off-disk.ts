@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { AppProps, T, appOdooProcesses, env, flag } from "./lib";
+import { AppProps, T, appOdooProcesses } from "./lib";
 
 /**
  * App Platform instances lose their disk on every deploy and do not share it: attachments and
@@ -15,9 +15,13 @@ export const appPlatformStateOffDisk: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         if (args.type !== T.app) return;
         for (const c of appOdooProcesses(args.props as AppProps)) {
+            // Odoo does not start with a command line it refuses (odoo-command-line says why).
+            if (c.config.problems.length > 0) continue;
             const who = `Odoo ${c.role} component "${c.name}"`;
-            const load = String(flag(c, "load") ?? "").split(",");
-            const location = env(c, "ODOO_ATTACHMENT_LOCATION");
+            const load = String(c.config.value("server_wide_modules"))
+                .split(",")
+                .map((m) => m.trim());
+            const location = c.env["ODOO_ATTACHMENT_LOCATION"];
             if (location !== "db") {
                 reportViolation(
                     `${who} keeps attachments outside the database ` +
@@ -26,7 +30,7 @@ export const appPlatformStateOffDisk: ResourceValidationPolicy = {
                         "keep them in the database (db).",
                 );
             }
-            if (!load.includes("session_redis") || env(c, "ODOO_SESSION_REDIS") !== "1") {
+            if (!load.includes("session_redis") || c.env["ODOO_SESSION_REDIS"] !== "1") {
                 reportViolation(
                     `${who} keeps sessions on its disk: load session_redis (--load) and set ` +
                         "ODOO_SESSION_REDIS=1, or every deploy logs every user out.",

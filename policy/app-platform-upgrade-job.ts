@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { AppProps, T, appComponents, appOdooProcesses, flag } from "./lib";
+import { AppProps, T, appComponents, appOdooProcesses, truthy } from "./lib";
 
 /** A deploy upgrades the modules before it takes traffic; a failed upgrade fails the deploy. */
 export const appPlatformUpgradeJob: ResourceValidationPolicy = {
@@ -20,18 +20,21 @@ export const appPlatformUpgradeJob: ResourceValidationPolicy = {
                 .filter((c) => c.list === "jobs" && c.kind === "PRE_DEPLOY")
                 .map((c) => c.name),
         );
-        const upgrade = odoo.find(
-            (c) =>
-                c.role === "upgrade" &&
-                preDeploy.has(c.name) &&
-                flag(c, "stop-after-init") !== undefined,
-        );
+        const candidates = odoo.filter((c) => c.role === "upgrade" && preDeploy.has(c.name));
+        // Odoo does not start with a command line it refuses (odoo-command-line says why).
+        if (candidates.some((c) => c.config.problems.length > 0)) return;
+        const upgrade = candidates.find((c) => truthy(c.config.value("stop_after_init")));
         if (upgrade === undefined) {
             reportViolation(
                 "the app has no PRE_DEPLOY job running the module upgrade (role upgrade with " +
                     "--stop-after-init); new code would start on an old schema.",
             );
-        } else if (String(flag(upgrade, "update")).split(",").includes("all")) {
+        } else if (
+            String(upgrade.config.value("update"))
+                .split(",")
+                .map((m) => m.trim())
+                .includes("all")
+        ) {
             reportViolation(
                 `the upgrade job "${upgrade.name}" runs --update=all: every deploy would update ` +
                     "every module; update the modules whose version changed (odooUpdateModules, " +

@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { FirewallRule, T, coversPort, stageOf, stageSchema } from "./lib";
+import { FirewallRule, T, coversPort, isTcp, stageOf, stageSchema } from "./lib";
 
 export const SMTP_PORTS = [25, 465, 587, 2525];
 
@@ -19,12 +19,14 @@ export const egressNoSmtp: ResourceValidationPolicy = {
         )
             return;
         const rules = (args.props.outboundRules ?? []) as FirewallRule[];
+        // Every rule counts whatever its destination: a non-production host reaches no mail
+        // server at all, and a port range the pack cannot read counts as every port.
         for (const rule of rules) {
-            if ((rule.protocol ?? "").toLowerCase() !== "tcp") continue;
+            if (!isTcp(rule)) continue;
             const open = SMTP_PORTS.filter((p) => coversPort(rule, p));
             if (open.length > 0) {
                 reportViolation(
-                    `outbound rule tcp/${rule.portRange ?? "all"} lets this non-production host reach ` +
+                    `outbound rule ${rule.protocol ?? ""}/${rule.portRange ?? "all"} lets this non-production host reach ` +
                         `SMTP port${open.length > 1 ? "s" : ""} ${open.join(", ")}; split the range around 25, 465, 587 and 2525.`,
                 );
             }

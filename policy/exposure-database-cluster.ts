@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { T, WORLD } from "./lib";
+import { T, wholeInternet, worldReach } from "./lib";
 
 const TRUSTED_TYPES = ["droplet", "app", "k8s", "tag"];
 
@@ -40,15 +40,27 @@ export const exposureDatabaseCluster: StackValidationPolicy = {
                     // An address range is never right here: the host and the app are named by id,
                     // and an address outlives the resource it belonged to.
                     if (!TRUSTED_TYPES.includes(String(rule.type))) {
-                        const world = WORLD.includes(String(rule.value))
-                            ? " (the whole internet)"
-                            : "";
+                        const alone = worldReach([String(rule.value)]).families;
+                        const world = alone.length > 0 ? ` (${wholeInternet(alone)})` : "";
                         reportViolation(
                             `firewall "${f.name}" admits ${rule.type} ${rule.value}${world}: admit ` +
                                 "the droplet or the app by id instead.",
                             f.urn,
                         );
                     }
+                }
+                // Ranges that are no world one by one can be the world together.
+                const addresses = rules
+                    .filter((r) => String(r.type) === "ip_addr")
+                    .map((r) => String(r.value));
+                const together = worldReach(addresses);
+                const single = addresses.some((a) => worldReach([a]).families.length > 0);
+                if (together.families.length > 0 && !single) {
+                    reportViolation(
+                        `firewall "${f.name}" admits ${together.reaching.join(", ")}: together ` +
+                            `${wholeInternet(together.families)}; admit the droplet or the app by id.`,
+                        f.urn,
+                    );
                 }
             }
         }

@@ -1,14 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import {
-    AppProps,
-    ContainerProps,
-    T,
-    appOdooProcesses,
-    env,
-    flag,
-    isOdoo,
-    uploadedConf,
-} from "./lib";
+import { T, resourceOdooProcesses, truthy } from "./lib";
 
 /**
  * Odoo's database manager (/web/database) can drop or download every database: it is hidden
@@ -22,37 +13,28 @@ export const exposureDatabaseManager: ResourceValidationPolicy = {
         "set --secret adminPassword ...).",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        if (args.type === T.app) {
-            // App Platform: the entrypoint writes ODOO_ADMIN_PASSWD into the process's odoo.conf.
-            for (const c of appOdooProcesses(args.props as AppProps)) {
-                const who = `Odoo ${c.role} component "${c.name}"`;
-                if (flag(c, "no-database-list") === undefined) {
-                    reportViolation(`${who} lists its databases: add --no-database-list.`);
-                }
-                const pw = env(c, "ODOO_ADMIN_PASSWD");
-                if (pw === undefined || pw.length < 16 || pw === "admin") {
-                    reportViolation(
-                        `${who} has no strong ODOO_ADMIN_PASSWD; set adminPassword as a secret of ` +
-                            "at least 16 characters.",
-                    );
-                }
+        for (const p of resourceOdooProcesses(args.type, args.props)) {
+            // Odoo does not start with a command line it refuses (odoo-command-line says why).
+            if (p.config.problems.length > 0) continue;
+            const app = args.type === T.app;
+            const who = app ? `Odoo ${p.role} component "${p.name}"` : "Odoo";
+            if (truthy(p.config.value("list_db"))) {
+                const where = p.config.source("list_db");
+                reportViolation(
+                    `${who} lists its databases${where === undefined ? "" : ` (${where})`}: add ` +
+                        `--no-database-list${app ? "" : " (list_db = False)"}.`,
+                );
             }
-            return;
-        }
-        if (args.type !== T.container) return;
-        const c = args.props as ContainerProps;
-        if (!isOdoo(c)) return;
-        const conf = uploadedConf(c);
-        const listed = flag(c, "no-database-list") === undefined && conf["list_db"] !== "False";
-        if (listed) {
-            reportViolation("Odoo lists its databases: add --no-database-list (list_db = False).");
-        }
-        const pw = conf["admin_passwd"];
-        if (pw === undefined || pw.length < 16 || pw === "admin") {
-            reportViolation(
-                "Odoo has no strong admin_passwd in /etc/odoo/odoo.conf; set adminPassword as a secret of " +
-                    "at least 16 characters.",
-            );
+            const pw = p.config.value("admin_passwd");
+            if (typeof pw !== "string" || pw.length < 16 || pw === "admin") {
+                reportViolation(
+                    app
+                        ? `${who} has no strong ODOO_ADMIN_PASSWD; set adminPassword as a secret of ` +
+                              "at least 16 characters."
+                        : "Odoo has no strong admin_passwd in /etc/odoo/odoo.conf; set adminPassword as a secret of " +
+                              "at least 16 characters.",
+                );
+            }
         }
     },
 };

@@ -1,5 +1,15 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { AppProps, ContainerProps, T, env, isOdoo, stageOf, stageSchema } from "./lib";
+import {
+    AppProps,
+    ContainerProps,
+    T,
+    appOdooProcesses,
+    databaseHosts,
+    isProductionEnvironment,
+    stackOdooProcesses,
+    stageOf,
+    stageSchema,
+} from "./lib";
 
 interface ReachConfig {
     stage?: string;
@@ -15,14 +25,27 @@ const isProductionName = (host: string, extra: readonly string[]) =>
 /** Production's managed cluster and attachment bucket, by this platform's names. */
 const PRODUCTION_CLUSTER = /(^|[.-])odoo-prod-db-pg([.-]|$)/;
 const PRODUCTION_ATTACHMENTS = "odoo-prod-attachments";
+/** Production's clusters (database, session store) inside any value: a host, a URL. */
+const PRODUCTION_SERVICE = /(?:^|[^a-z0-9])(odoo-prod-(?:db-pg|sessions))(?:[^a-z0-9]|$)/;
+/** Envs judged elsewhere: PGHOST through the database hosts Odoo connects to. */
+const JUDGED_ENVS = ["PGHOST", "AWS_BUCKETNAME"];
+
+/** What a non-production stack does to a GitHub environment, by resource type. */
+const GITHUB_REACH: Record<string, (props: Record<string, unknown>) => string> = {
+    [T.githubEnvironment]: () => "manages",
+    [T.githubEnvironmentSecret]: (p) => `writes the secret ${String(p.secretName)} into`,
+    [T.githubEnvironmentVariable]: (p) => `writes the variable ${String(p.variableName)} into`,
+    [T.githubDeploymentPolicy]: () => "sets which branches deploy to",
+};
 
 /** A staging or preview stack never points at anything of production's. */
 export const isolationProductionReach: StackValidationPolicy = {
     name: "isolation-production-reach",
     description:
-        "A staging or preview stack must not use the production database host or cluster, a " +
-        "production bucket, a production host name, or the production GitHub environment " +
-        "(containers and App Platform apps alike).",
+        "A staging or preview stack must not use the production database host or cluster (where " +
+        "Odoo connects: command line, odoo.conf, PGHOST), production's session store, a production " +
+        "bucket, a production host name, or the production GitHub environment, its secrets, " +
+        "variables or deployment branches (containers and App Platform apps alike).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -44,16 +67,25 @@ export const isolationProductionReach: StackValidationPolicy = {
         const hosts = cfg.productionHostnames ?? [];
         const dbHosts = cfg.productionDatabaseHosts ?? ["prod-postgres"];
         const buckets = cfg.productionBuckets ?? [];
+        const production = (host: string) =>
+            dbHosts.includes(host) || PRODUCTION_CLUSTER.test(host);
+        // Where each Odoo process connects, as Odoo and libpq read it (command line, odoo.conf,
+        // the image's entrypoint, PGHOST).
+        for (const { r, p } of stackOdooProcesses(args.resources)) {
+            // Odoo does not start with a command line it refuses (odoo-command-line says why).
+            if (p.config.problems.length > 0) continue;
+            for (const host of databaseHosts(p).filter(production)) {
+                reportViolation(
+                    r.type === T.app
+                        ? `${p.what} "${p.name}" of app "${r.name}" uses the production database host "${host}".`
+                        : `Odoo uses the production database host "${host}".`,
+                    r.urn,
+                );
+            }
+        }
         for (const r of args.resources) {
             if (r.type === T.container) {
                 const c = r.props as ContainerProps;
-                const dbHost = env(c, "HOST");
-                const production =
-                    dbHost !== undefined &&
-                    (dbHosts.includes(dbHost) || PRODUCTION_CLUSTER.test(dbHost));
-                if (isOdoo(c) && production) {
-                    reportViolation(`Odoo uses the production database host "${dbHost}".`, r.urn);
-                }
                 for (const l of c.labels ?? []) {
                     for (const m of l.value.matchAll(/Host\(`([^`]+)`\)/g)) {
                         if (isProductionName(m[1], hosts)) {
@@ -84,15 +116,43 @@ export const isolationProductionReach: StackValidationPolicy = {
                         );
                     }
                 }
-                const bucket = (spec.envs ?? []).find((e) => e.key === "AWS_BUCKETNAME")?.value;
-                if (
-                    bucket !== undefined &&
-                    (bucket === PRODUCTION_ATTACHMENTS || buckets.includes(bucket))
-                ) {
+                const productionBucket = (b: string | undefined) =>
+                    b !== undefined && (b === PRODUCTION_ATTACHMENTS || buckets.includes(b));
+                const appEnv = Object.fromEntries((spec.envs ?? []).map((e) => [e.key, e.value]));
+                if (productionBucket(appEnv["AWS_BUCKETNAME"])) {
                     reportViolation(
-                        `app "${r.name}" stores attachments in production's bucket ${bucket}.`,
+                        `app "${r.name}" stores attachments in production's bucket ${appEnv["AWS_BUCKETNAME"]}.`,
                         r.urn,
                     );
+                }
+                for (const [key, value] of Object.entries(appEnv)) {
+                    const hit = PRODUCTION_SERVICE.exec(String(value));
+                    if (hit !== null && !JUDGED_ENVS.includes(String(key))) {
+                        reportViolation(
+                            `app "${r.name}" has ${key} pointing at production's ${hit[1]}.`,
+                            r.urn,
+                        );
+                    }
+                }
+                // A component's own env (it wins over the app's) reaching production.
+                for (const p of appOdooProcesses(r.props as AppProps)) {
+                    const who = `${p.what} "${p.name}" of app "${r.name}"`;
+                    const bucket = p.env["AWS_BUCKETNAME"];
+                    if (bucket !== appEnv["AWS_BUCKETNAME"] && productionBucket(bucket)) {
+                        reportViolation(
+                            `${who} stores attachments in production's bucket ${bucket}.`,
+                            r.urn,
+                        );
+                    }
+                    for (const [key, value] of Object.entries(p.env)) {
+                        const hit = PRODUCTION_SERVICE.exec(value);
+                        if (hit !== null && value !== appEnv[key] && !JUDGED_ENVS.includes(key)) {
+                            reportViolation(
+                                `${who} has ${key} pointing at production's ${hit[1]}.`,
+                                r.urn,
+                            );
+                        }
+                    }
                 }
             }
             if (r.type === T.dnsRecord && isProductionName(String(r.props.name), hosts)) {
@@ -101,9 +161,12 @@ export const isolationProductionReach: StackValidationPolicy = {
             if (r.type === T.bucket && buckets.includes(String(r.props.name))) {
                 reportViolation(`bucket ${String(r.props.name)} is production's.`, r.urn);
             }
-            if (r.type === T.githubEnvironment && String(r.props.environment) === "production") {
+            // The production environment itself, its secrets and variables, its branches.
+            const reach = GITHUB_REACH[r.type];
+            if (reach !== undefined && isProductionEnvironment(r.props.environment)) {
                 reportViolation(
-                    'a non-production stack manages the GitHub environment "production".',
+                    `a non-production stack ${reach(r.props)} the GitHub environment ` +
+                        `"${String(r.props.environment)}".`,
                     r.urn,
                 );
             }

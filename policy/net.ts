@@ -37,13 +37,14 @@ function parseIpv6(text: string): bigint | undefined {
         head = text.slice(0, double);
         tail = text.slice(double + 2);
     }
-    const groups = (s: string): number[] | undefined => {
+    // An embedded IPv4 address may only end the whole address (RFC 4291 2.2.3).
+    const groups = (s: string, last: boolean): number[] | undefined => {
         if (s === "") return [];
         const out: number[] = [];
         const parts = s.split(":");
         for (let i = 0; i < parts.length; i++) {
             const p = parts[i];
-            if (i === parts.length - 1 && p.includes(".")) {
+            if (last && i === parts.length - 1 && p.includes(".")) {
                 const v4 = parseIpv4(p);
                 if (v4 === undefined) return undefined;
                 out.push(Number(v4 >> 16n), Number(v4 & 0xffffn));
@@ -55,8 +56,8 @@ function parseIpv6(text: string): bigint | undefined {
         }
         return out;
     };
-    const h = groups(head);
-    const t = groups(tail);
+    const h = groups(head, double < 0);
+    const t = groups(tail, true);
     if (h === undefined || t === undefined) return undefined;
     const missing = 8 - h.length - t.length;
     if (double >= 0 ? missing < 1 : missing !== 0) return undefined;
@@ -149,7 +150,15 @@ export function covers(ranges: readonly Cidr[], target: Cidr): boolean {
     return next > target.last;
 }
 
-/** IPv4 and IPv6 ranges that hold no public address (RFC 1918, 6598, 4193, loopback, ...). */
+/**
+ * Ranges that hold no public address. IPv4: RFC 6890's special-purpose blocks that are not
+ * globally reachable (this network, RFC 1918, RFC 6598 shared space, loopback, link local, IETF
+ * protocol assignments, documentation, benchmarking, multicast and the reserved 240/4). IPv6:
+ * everything outside 2000::/3, the only block IANA has allocated for global unicast (the rest is
+ * loopback, unspecified, IPv4-mapped, ULA fc00::/7, link local, multicast, or unallocated), and
+ * the documentation and benchmarking blocks inside it (IANA IPv6 Address Space and Special-Purpose
+ * Address registries).
+ */
 export const NON_PUBLIC = [
     "0.0.0.0/8",
     "10.0.0.0/8",
@@ -164,28 +173,40 @@ export const NON_PUBLIC = [
     "198.51.100.0/24",
     "203.0.113.0/24",
     "224.0.0.0/3",
-    "::/127",
-    "64:ff9b:1::/48",
-    "100::/64",
+    "::/3",
+    "4000::/2",
+    "8000::/1",
+    "2001:2::/48",
     "2001:db8::/32",
-    "fc00::/7",
-    "fe80::/10",
-    "ff00::/8",
+    "3fff::/20",
 ].map((c) => parseCidr(c) as Cidr);
 
 /** The whole IPv4 and IPv6 address spaces. */
 export const WORLD_RANGES = [parseCidr("0.0.0.0/0") as Cidr, parseCidr("::/0") as Cidr];
 
 /**
- * The number of public addresses the ranges reach, per family, as a share of that family's public
- * space: 1 means the world. Used to tell "anywhere" (the world, however it is spelled) from a
- * handful of addresses.
+ * The families (4, 6) in which the ranges together reach every public address, however they are
+ * spelled: `0.0.0.0/0`, `0.0.0.0/1` with `128.0.0.0/1`, `2000::/3`, or every public block
+ * listed one by one. Ranges that leave out even one public address do not reach the world.
  */
-export function reachesWorld(ranges: readonly Cidr[]): 4 | 6 | undefined {
-    for (const world of WORLD_RANGES) {
+export function reachesWorld(ranges: readonly Cidr[]): (4 | 6)[] {
+    return WORLD_RANGES.filter((world) => {
         const family = ranges.filter((r) => r.family === world.family);
         const withPrivate = [...family, ...NON_PUBLIC.filter((n) => n.family === world.family)];
-        if (family.length > 0 && covers(withPrivate, world)) return world.family;
-    }
-    return undefined;
+        return family.length > 0 && covers(withPrivate, world);
+    }).map((w) => w.family);
+}
+
+/**
+ * A firewall source or destination, read leniently so that a spelling never makes a range look
+ * narrower than it is: a CIDR or a bare address (one address), surrounding blanks and leading
+ * zeros in the prefix length (`/00` is `/0`) ignored. Undefined when it is no address at all.
+ */
+export function parseRange(text: string): Cidr | undefined {
+    const t = text.trim();
+    const m = /^([^/\s]+)(?:\/(\d{1,3}))?$/.exec(t);
+    if (m === null) return undefined;
+    const family: 4 | 6 = m[1].includes(":") ? 6 : 4;
+    const prefix = m[2] === undefined ? BITS[family] : Number(m[2]);
+    return parseCidr(`${m[1]}/${prefix}`);
 }

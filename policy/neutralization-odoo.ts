@@ -4,20 +4,18 @@ import {
     ContainerProps,
     T,
     appMailpits,
-    appOdooProcesses,
-    env,
-    flag,
     isMailpit,
-    isOdoo,
+    optionOf,
+    stackOdooProcesses,
     stageOf,
     stageSchema,
-    uploadedConf,
+    truthy,
 } from "./lib";
 
 /**
  * Staging and preview Odoo run on copies of production data: no cron may run, every mail must
  * land in the stack's own Mailpit, the stage must be visible to Odoo, and no production SMTP
- * credential may be present.
+ * credential may be present. Options are Odoo's effective ones (command line over odoo.conf).
  */
 export const neutralizationOdoo: StackValidationPolicy = {
     name: "neutralization-odoo",
@@ -54,50 +52,44 @@ export const neutralizationOdoo: StackValidationPolicy = {
                 .map((c) => c.name),
             ...apps.flatMap((r) => appMailpits(r.props as AppProps)),
         ];
-        // Containers and the Odoo components of App Platform apps, read alike.
-        const processes = [
-            ...containers.map((r) => ({ r, c: r.props as ContainerProps, what: "Odoo container" })),
-            ...apps.flatMap((r) =>
-                appOdooProcesses(r.props as AppProps).map((c) => ({
-                    r,
-                    c,
-                    what: `Odoo ${c.role} component`,
-                })),
-            ),
+        const allowed = [
+            ...mailpits,
+            ...(args.getConfig<{ mailpitHosts?: string[] }>().mailpitHosts ?? []),
         ];
-        for (const { r, c, what } of processes) {
-            if (!isOdoo(c)) continue;
-            const who = `${what} "${c.name ?? r.name}" on a ${stage} stack`;
-            const cron = flag(c, "max-cron-threads");
-            if (cron !== "0") {
+        for (const { r, p } of stackOdooProcesses(args.resources)) {
+            // Odoo does not start with a command line it refuses (odoo-command-line says why).
+            if (p.config.problems.length > 0) continue;
+            const o = p.config;
+            const who = `${p.what} "${p.name || r.name}" on a ${stage} stack`;
+            const cron = Number(o.value("max_cron_threads"));
+            if (cron !== 0) {
+                const where =
+                    o.source("max_cron_threads") ?? "--max-cron-threads unset, Odoo's default 2";
                 reportViolation(
-                    `${who} runs crons (--max-cron-threads=${cron === undefined ? "unset, Odoo's default 2" : cron}); ` +
+                    `${who} runs crons (${where}); ` +
                         "set odooMaxCronThreads to 0 so production jobs never run on a copy of its data.",
                     r.urn,
                 );
             }
-            const smtp = flag(c, "smtp");
+            const smtp = o.value("smtp_server");
+            const smtpSet = o.source("smtp_server") !== undefined;
             // A preview environment uses the dev host's shared Mailpit (owned by staging).
             const shared =
                 stage === "preview" && typeof smtp === "string" && /-mailpit$/.test(smtp);
-            const allowed = [
-                ...mailpits,
-                ...(args.getConfig<{ mailpitHosts?: string[] }>().mailpitHosts ?? []),
-            ];
-            if (!shared && (typeof smtp !== "string" || !allowed.includes(smtp))) {
+            if (!shared && (!smtpSet || typeof smtp !== "string" || !allowed.includes(smtp))) {
                 reportViolation(
-                    `${who} sends mail to "${smtp === undefined ? "localhost (unset)" : String(smtp)}", ` +
+                    `${who} sends mail to "${smtpSet ? String(smtp) : "localhost (unset)"}", ` +
                         `not to this stack's Mailpit (${mailpits.length ? mailpits.join(", ") : "none deployed"}); ` +
                         "remove smtpHost from the stack config and deploy Mailpit.",
                     r.urn,
                 );
-            } else if (flag(c, "smtp-port") !== "1025") {
+            } else if (o.value("smtp_port") !== 1025) {
                 reportViolation(
-                    `${who} uses SMTP port ${String(flag(c, "smtp-port"))} instead of Mailpit's 1025.`,
+                    `${who} uses SMTP port ${String(o.value("smtp_port"))} instead of Mailpit's 1025.`,
                     r.urn,
                 );
             }
-            const odooStage = env(c, "ODOO_STAGE");
+            const odooStage = p.env["ODOO_STAGE"];
             if (odooStage !== stage) {
                 reportViolation(
                     `${who} has ODOO_STAGE=${odooStage ?? "(unset)"}; it must be "${stage}" so the ` +
@@ -105,15 +97,16 @@ export const neutralizationOdoo: StackValidationPolicy = {
                     r.urn,
                 );
             }
-            const conf = uploadedConf(c);
-            const creds = [
-                flag(c, "smtp-user") !== undefined ? "--smtp-user" : "",
-                flag(c, "smtp-password") !== undefined ? "--smtp-password" : "",
-                flag(c, "smtp-ssl") !== undefined ? "--smtp-ssl" : "",
-                conf["smtp_password"] !== undefined ? "smtp_password in odoo.conf" : "",
-                conf["smtp_user"] !== undefined ? "smtp_user in odoo.conf" : "",
-                env(c, "SMTP_PASSWORD") !== undefined ? "SMTP_PASSWORD env" : "",
-            ].filter(Boolean);
+            const creds = ["smtp_user", "smtp_password", "smtp_ssl"]
+                .filter((dest) => truthy(o.value(dest)))
+                .map((dest) => o.source(dest) ?? optionOf(dest))
+                // Name where each one is set, never its value.
+                .map((s) =>
+                    s
+                        .replace(/^(--[a-z_-]+)=[\s\S]*$/, "$1")
+                        .replace(/ = [\s\S]* in odoo\.conf$/, " in odoo.conf"),
+                );
+            if (p.env["SMTP_PASSWORD"] !== undefined) creds.push("SMTP_PASSWORD env");
             if (creds.length > 0) {
                 reportViolation(
                     `${who} carries production SMTP credentials (${creds.join(", ")}); remove ` +

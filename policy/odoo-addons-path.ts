@@ -1,14 +1,10 @@
-import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { StackValidationPolicy } from "@pulumi/policy";
 import {
-    AppProps,
     CORE_ADDONS_PATH,
-    ContainerProps,
-    T,
-    appOdooProcesses,
-    flag,
-    isOdoo,
+    OdooProcess,
     isOfficialImage,
     repositoryAddonsPath,
+    stackOdooProcesses,
 } from "./lib";
 
 /**
@@ -36,49 +32,29 @@ export const odooAddonsPath: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const canonical =
             args.getConfig<{ addonsPath?: string[] }>().addonsPath ?? repositoryAddonsPath();
-        for (const r of args.resources) {
-            // Containers, and the Odoo components of App Platform apps read as containers.
-            const processes =
-                r.type === T.container
-                    ? [{ c: r.props as ContainerProps, image: containerImage(r) }]
-                    : r.type === T.app
-                      ? appOdooProcesses(r.props as AppProps).map((c) => ({ c, image: c.image }))
-                      : [];
-            for (const { c, image } of processes) {
-                if (!isOdoo(c)) continue;
-                checkAddonsPath(c, image, canonical, (m) => reportViolation(m, r.urn));
-            }
+        // Containers (image read through their RemoteImage) and App Platform components alike.
+        for (const { r, p } of stackOdooProcesses(args.resources)) {
+            // Odoo does not start with a command line it refuses (odoo-command-line says why).
+            if (p.config.problems.length > 0) continue;
+            checkAddonsPath(p, canonical, (m) => reportViolation(m, r.urn));
         }
     },
 };
 
-/**
- * The image reference a container runs: the Docker provider gives the container the pulled
- * image's id (`sha256:...`), so the reference is the `name` of the RemoteImage it came from.
- * Undefined while unknown (a preview before the image was pulled).
- */
-function containerImage(r: PolicyResource): string | undefined {
-    const source = (r.propertyDependencies["image"] ?? []).find((d) => d.type === T.remoteImage);
-    const name = source?.props["name"];
-    if (typeof name === "string") return name;
-    const image = r.props["image"];
-    return typeof image === "string" && !image.startsWith("sha256:") ? image : undefined;
-}
-
 function checkAddonsPath(
-    c: ContainerProps,
-    image: string | undefined,
+    p: OdooProcess,
     canonical: string[] | undefined,
     report: (message: string) => void,
 ): void {
+    const image = p.image;
     const official = image !== undefined && isOfficialImage(image);
     const expected = official ? [CORE_ADDONS_PATH] : canonical;
     if (expected === undefined) {
         report("no canonical addons path: pass addonsPath in the policy pack config.");
         return;
     }
-    const value = flag(c, "addons-path");
-    if (typeof value !== "string") {
+    const value = p.config.value("addons_path");
+    if (typeof value !== "string" || value === "") {
         report(`Odoo runs without --addons-path; expected ${expected.join(",")}.`);
         return;
     }

@@ -180,6 +180,15 @@ export function mockId(type: string, name: string): string {
 
 export type InvokeHandler = (args: pulumi.runtime.MockCallArgs) => Record<string, unknown>;
 
+/**
+ * Cloudflare's permission groups the program looks up, with their real ids (the same in every
+ * account; observed through GET /accounts/{id}/tokens/permission_groups, 2026-11).
+ */
+export const CLOUDFLARE_PERMISSION_GROUPS: Readonly<Record<string, string>> = {
+    "DNS Write": "4755a26eedb94da69e1066d98aa820be",
+    "Zone Read": "c8fed203ed3043cba015a93ad1616f1f",
+};
+
 /** Invokes the program is allowed to make offline; anything else fails loudly. */
 export const DEFAULT_INVOKES: Record<string, InvokeHandler> = {
     "github:index/getRepository:getRepository": (a) => ({
@@ -188,17 +197,16 @@ export const DEFAULT_INVOKES: Record<string, InvokeHandler> = {
         nodeId: `R_${digest(String(a.inputs["name"])).slice(0, 12)}`,
         defaultBranch: "main",
     }),
-    "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList": (a) => ({
-        results: [
-            {
-                id: digest(String(a.inputs["name"])).slice(0, 32),
-                name: a.inputs["name"],
-                category: "zone",
-                isSelectable: true,
-                scopes: [a.inputs["scope"]],
-            },
-        ],
-    }),
+    "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList": (a) => {
+        const name = String(a.inputs["name"]);
+        const id = CLOUDFLARE_PERMISSION_GROUPS[name];
+        if (id === undefined) throw new Error(`mock: no Cloudflare permission group "${name}"`);
+        return {
+            results: [
+                { id, name, category: "zone", isSelectable: true, scopes: [a.inputs["scope"]] },
+            ],
+        };
+    },
 };
 
 export interface RunOptions {
