@@ -1,5 +1,5 @@
 /**
- * The pack's readers in policy/lib.ts, directly: Odoo's effective options from a command line and
+ * The pack's readers in policy/lib/, directly: Odoo's effective options from a command line and
  * odoo.conf (the table the contract suite holds to a real Odoo), the official image's entrypoint
  * (held to the contract suite's reproduction of it), Docker's env, and App Platform components.
  */

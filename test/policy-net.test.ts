@@ -1,5 +1,5 @@
 /**
- * policy/net.ts, directly: address ranges judged by the addresses they cover (IPv4 and IPv6 in
+ * policy/lib/net.ts, directly: address ranges judged by the addresses they cover (IPv4 and IPv6 in
  * every RFC 4291 text form), their canonical spelling (RFC 5952), and whether ranges together reach
  * every public address of a family.
  */
@@ -13,7 +13,7 @@ import {
     parseCidr,
     parseRange,
     reachesWorld,
-} from "../policy/net";
+} from "../policy/lib/net";
 
 const cidr = (text: string) => {
     const c = parseCidr(text);

@@ -3,7 +3,7 @@
  * one that overlaps any other network of the account (OpenAPI `vpc_create.ip_range`), the default
  * VPCs of its regions included; some ranges it keeps for itself.
  */
-import { Cidr, cidrProblem, formatCidr, overlaps, parseCidr } from "../../policy/net";
+import { Cidr, cidrProblem, formatCidr, overlaps, parseCidr } from "../../policy/lib/net";
 
 const PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map((c) => parseCidr(c) as Cidr);
 

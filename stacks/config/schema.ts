@@ -10,7 +10,7 @@ import {
     STAGE_DEFAULTS,
 } from "./stages";
 import { addonsPathFor } from "../addons";
-import { cidrProblem } from "../../policy/net";
+import { cidrProblem } from "../../policy/lib/net";
 import { DATABASE_SIZES, DROPLET_SIZES } from "../prices";
 import { cronProblem } from "../../components/cron";
 import { vpcRangeProblem } from "./network";

@@ -1,6 +1,6 @@
 /**
  * Odoo command lines and odoo.conf files with what Odoo 18 makes of them: the effective option
- * values, or the error it stops with. The pack's reader (policy/lib.ts odooConfig) is tested
+ * values, or the error it stops with. The pack's reader (policy/lib/ odooConfig) is tested
  * against this table (test/policy-lib.test.ts), and the contract suite holds the table to a real
  * Odoo's own parser (options.contract.ts). Observed on Odoo 18.0-20250421 (source tree, Python
  * 3.11). `{conf}` stands for the path of the case's odoo.conf.
