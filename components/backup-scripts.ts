@@ -76,7 +76,7 @@ END $$;
  * `web.base.url` must be, frozen), `source_uuid` / `source_secret` (the identity of the database
  * it was copied from, which it must not keep; empty to skip). `database.is_neutralized` is
  * compared with what Odoo writes: the text `true` (Odoo 18.0 inserts a boolean into the text
- * column; observed, see tools/odoo-fixture.ts).
+ * column; observed, see test/doubles/odoo-fixture.ts).
  */
 export const NEUTRALIZATION_GATE_SQL = `SELECT 'database.is_neutralized is not set'
  WHERE NOT EXISTS (SELECT 1 FROM ir_config_parameter

@@ -16,8 +16,8 @@ import { odooSettings } from "../stacks/environment";
 import { parseConfig } from "../stacks/config";
 import { estimateCost } from "../tools/cost";
 import { renderPlan } from "../tools/plan";
-import { ProgramRun, inputsOf, isSecret, mockId, runProgram } from "../tools/mock-cloud";
-import { PgServer, psql, startPostgres } from "../tools/pg";
+import { ProgramRun, inputsOf, isSecret, mockId, runProgram } from "./doubles/mock-cloud";
+import { PgServer, psql, startPostgres } from "./doubles/pg";
 import {
     APP_EXAMPLE,
     ROOT,

@@ -26,8 +26,8 @@ import {
     createOdooDatabase,
     filestoreFingerprints,
     tableFingerprints,
-} from "../tools/odoo-fixture";
-import { PgServer, databaseExists, psql, startPostgres } from "../tools/pg";
+} from "./doubles/odoo-fixture";
+import { PgServer, databaseExists, psql, startPostgres } from "./doubles/pg";
 
 type Env = NodeJS.ProcessEnv;
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { ConfigError, parseConfig } from "../stacks/config";
-import { ProgramRun, inputsOf, isSecret } from "../tools/mock-cloud";
+import { ProgramRun, inputsOf, isSecret } from "./doubles/mock-cloud";
 import { exampleConfig, ofType, one, runStack } from "./helpers";
 
 const G = {

@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RecordedResource, inputsOf, isSecret, runProgram } from "../tools/mock-cloud";
+import { RecordedResource, inputsOf, isSecret, runProgram } from "./doubles/mock-cloud";
 import { loadStackConfig } from "../tools/stack-config";
 
 export const ROOT = path.resolve(__dirname, "..");

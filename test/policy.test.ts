@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ProgramRun, RecordedResource, SECRET_SIG, SIG_KEY, UNKNOWN } from "../tools/mock-cloud";
+import { ProgramRun, RecordedResource, SECRET_SIG, SIG_KEY, UNKNOWN } from "./doubles/mock-cloud";
 import { POLICY_DIR, PolicyPackProcess, Violation } from "../tools/policy-check";
 import { packConfig } from "../tools/preview";
 import { runAppStack, runStack } from "./helpers";

@@ -19,9 +19,9 @@ import {
     createOdooDatabase,
     filestoreFingerprints,
     tableFingerprints,
-} from "../tools/odoo-fixture";
-import { ProgramRun, isSecret, runProgram } from "../tools/mock-cloud";
-import { PgServer, databaseExists, psql, startPostgres } from "../tools/pg";
+} from "./doubles/odoo-fixture";
+import { ProgramRun, isSecret, runProgram } from "./doubles/mock-cloud";
+import { PgServer, databaseExists, psql, startPostgres } from "./doubles/pg";
 import { stagingReference } from "../tools/preview";
 import { loadStackConfig } from "../tools/stack-config";
 import { countByType, one } from "./helpers";

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../stacks/config";
-import { runProgram } from "../tools/mock-cloud";
+import { runProgram } from "./doubles/mock-cloud";
 import { PolicyPackProcess } from "../tools/policy-check";
 import { leakedSecrets, packConfig, parseArgs, preview } from "../tools/preview";
 import { exampleConfig, ROOT } from "./helpers";

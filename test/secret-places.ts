@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { inputsOf } from "../tools/mock-cloud";
+import { inputsOf } from "./doubles/mock-cloud";
 import { ROOT, runStack } from "./helpers";
 import { Place, Repository } from "./workflow-harness";
 

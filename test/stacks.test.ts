@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { renderBackupScript, renderRestoreScript } from "../components/backup-scripts";
 import { renderTemplateRefreshScript } from "../components/preview-scripts";
 import { CORE_ADDONS_PATH } from "../stacks/addons";
-import { ProgramRun, RecordedResource, inputsOf } from "../tools/mock-cloud";
+import { ProgramRun, RecordedResource, inputsOf } from "./doubles/mock-cloud";
 import { countByType, holdsSecret, one, ofType, runStack } from "./helpers";
 
 const T = {

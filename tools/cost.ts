@@ -10,7 +10,7 @@ import {
     SPACES_MONTHLY,
     VOLUME_PER_GB,
 } from "../stacks/prices";
-import { RecordedResource, inputsOf } from "./mock-cloud";
+import { RecordedResource, inputsOf } from "../test/doubles/mock-cloud";
 
 export interface CostItem {
     readonly resource: string;

@@ -21,8 +21,8 @@ import {
     createOdooDatabase,
     filestoreFingerprints,
     tableFingerprints,
-} from "./odoo-fixture";
-import { psql, startPostgres } from "./pg";
+} from "../test/doubles/odoo-fixture";
+import { psql, startPostgres } from "../test/doubles/pg";
 
 export interface DrillReport {
     readonly rows: Record<string, number>;
@@ -106,7 +106,7 @@ export function runDrill(
             target,
             "SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'",
         );
-        // What Odoo writes: the text `true` (see tools/odoo-fixture.ts).
+        // What Odoo writes: the text `true` (see test/doubles/odoo-fixture.ts).
         if (neutral !== "true") problems.push("database.is_neutralized is not set");
         return {
             rows: Object.fromEntries(TABLES.map((t) => [t, after[t].rows])),

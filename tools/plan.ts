@@ -1,6 +1,6 @@
 /** Renders a recorded program run as a readable tree with the inputs that matter. */
 import { CostEstimate } from "./cost";
-import { RecordedResource, masked } from "./mock-cloud";
+import { RecordedResource, masked } from "../test/doubles/mock-cloud";
 
 type Inputs = Record<string, unknown>;
 

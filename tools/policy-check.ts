@@ -11,7 +11,7 @@ import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
-import { ProgramRun, RecordedResource } from "./mock-cloud";
+import { ProgramRun, RecordedResource } from "../test/doubles/mock-cloud";
 
 export const POLICY_DIR = path.resolve(__dirname, "..", "policy");
 

@@ -8,7 +8,7 @@ import { DEV_OUTPUTS } from "../stacks/preview";
 import { CANONICAL_ADDONS_PATH } from "../stacks/addons";
 import { estimateCost } from "./cost";
 import { PackConfig, PolicyPackProcess, Violation, renderViolations } from "./policy-check";
-import { masked, runProgram } from "./mock-cloud";
+import { masked, runProgram } from "../test/doubles/mock-cloud";
 import { renderPlan } from "./plan";
 import { parseArgs as parseCli } from "node:util";
 import { loadStackConfig } from "./stack-config";

@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "assert";
 import { APP_HEALTH } from "../../components/app-spec";
-import { psql } from "../../tools/pg";
+import { psql } from "../doubles/pg";
 import { realOdoo } from "./real-odoo";
 import { RenderedAppComponent, renderedApp } from "./rendered";
 import { DB_ROLE, OdooProcess, OdooRunner, get, sharedRunner, websocketUpgrade } from "./runner";

@@ -4,7 +4,7 @@
  * repository's modules, with production's mail servers, crons and keys) is backed up into
  * restic, restored as staging through the gate, copied into the preview template and cloned for
  * a pull request, and Odoo runs each stage's rendered command on the result. The stand-in the
- * unit tests use for `odoo neutralize` (tools/odoo-fixture.ts) is held to what Odoo wrote here.
+ * unit tests use for `odoo neutralize` (test/doubles/odoo-fixture.ts) is held to what Odoo wrote here.
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
@@ -19,8 +19,8 @@ import {
     renderTemplateRefreshScript,
 } from "../../components/preview-scripts";
 import { CANONICAL_ADDONS_PATH } from "../../stacks/addons";
-import { NEUTRALIZE_EMULATION_SQL } from "../../tools/odoo-fixture";
-import { psql } from "../../tools/pg";
+import { NEUTRALIZE_EMULATION_SQL } from "../doubles/odoo-fixture";
+import { psql } from "../doubles/pg";
 import { envOf } from "./entrypoint";
 import { realOdoo } from "./real-odoo";
 import { renderedOdoo } from "./rendered";

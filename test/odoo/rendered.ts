@@ -5,7 +5,7 @@
  */
 import * as path from "path";
 import { ODOO_CONF_PATH } from "../../components/odoo-settings";
-import { inputsOf, runProgram } from "../../tools/mock-cloud";
+import { inputsOf, runProgram } from "../doubles/mock-cloud";
 import { stagingReference } from "../../tools/preview";
 import { loadStackConfig } from "../../tools/stack-config";
 

@@ -20,7 +20,7 @@ import {
 } from "../../components/odoo-settings";
 import { APP_ENTRYPOINT } from "../../components/app-spec";
 import { IMAGE_SOURCE_ROOT } from "../../stacks/addons";
-import { PgServer, psql, startPostgres } from "../../tools/pg";
+import { PgServer, psql, startPostgres } from "../doubles/pg";
 import { entrypointExec, envOf } from "./entrypoint";
 import { RealOdoo } from "./real-odoo";
 
@@ -359,7 +359,7 @@ export class OdooRunner {
         }
     }
 
-    /** A PostgreSQL cluster (tools/pg), the `odoo` login role, and the folders. */
+    /** A PostgreSQL cluster (test/doubles/pg.ts), the `odoo` login role, and the folders. */
     static create(real: RealOdoo): OdooRunner {
         const pg = startPostgres();
         try {

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CANONICAL_ADDONS_PATH } from "../../stacks/addons";
-import { psql } from "../../tools/pg";
+import { psql } from "../doubles/pg";
 import { CORE_ADDONS_PATH, runLayout, writeStandInCore } from "../layout-fixture";
 import { realOdoo } from "./real-odoo";
 import { ODOO_REPOSITORY, OdooRunner, sharedRunner } from "./runner";

@@ -230,7 +230,7 @@ export interface RunOptions {
     >;
 }
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 
 /**
  * Forgets the program's entry module so the next run evaluates it afresh. Only `index.ts` runs
