@@ -151,7 +151,7 @@ export function isOfficialImage(image: string): boolean {
 
 /** The canonical addons path shipped with the repository, used when no policy config gives one. */
 export function repositoryAddonsPath(): string[] | undefined {
-    const file = path.join(__dirname, "..", "stacks", "addons-path.json");
+    const file = path.join(__dirname, "..", "..", "stacks", "addons-path.json");
     if (!fs.existsSync(file)) return undefined;
     return JSON.parse(fs.readFileSync(file, "utf8")) as string[];
 }
