@@ -66,6 +66,34 @@ const DROP = new Set([
     "--config",
 ]);
 
+/** The droplet runtime's flags as the entrypoint takes them: no `odoo`, no flag a role sets. */
+function entrypointFlags(s: OdooSettings): string[] {
+    return odooFlags(s)
+        .slice(1) // "odoo"
+        .filter((f) => !DROP.has(f.split("=")[0]));
+}
+
+/** Demo data: 17 and 18 load it unless told not to; 19 loads it only when asked (no such flag). */
+const withoutDemo = (version: OdooVersion) => (major(version) < 19 ? ["--without-demo=all"] : []);
+
+/**
+ * The droplet runtime's one-shot first start (`OdooContainers`): the entrypoint's `init` role
+ * with the stack's flags; it initializes an empty database with base and no demo data, and sets
+ * the admin login's password, or does nothing when the database already holds an Odoo.
+ */
+export function initRunCommand(s: OdooSettings, version: OdooVersion): string[] {
+    return [
+        APP_ENTRYPOINT,
+        "init",
+        ...entrypointFlags(s),
+        "--workers=0",
+        "--max-cron-threads=0",
+        "--no-http",
+        ...withoutDemo(version),
+        "--stop-after-init",
+    ];
+}
+
 /**
  * The run command of one Odoo process. Every role starts from the droplet runtime's flags (stage,
  * database, addons path, limits, mail) and differs only where its job does:
@@ -83,9 +111,7 @@ export function appRunCommand(
     version: OdooVersion,
     webMaxConn?: number,
 ): string[] {
-    const base = odooFlags(s)
-        .slice(1) // "odoo"
-        .filter((f) => !DROP.has(f.split("=")[0]));
+    const base = entrypointFlags(s);
     const load = `--load=${serverWideModules(version).join(",")}`;
     const byRole: Record<AppRole, string[]> = {
         web: [
@@ -103,10 +129,8 @@ export function appRunCommand(
             ...(s.updateModules !== undefined && s.updateModules.length > 0
                 ? [`--update=${s.updateModules.join(",")}`]
                 : []),
-            // The entrypoint initializes the empty database of a first deploy: without demo data
-            // (17 and 18 load it unless told not to; 19 loads it only when asked and knows no such
-            // flag).
-            ...(major(version) < 19 ? ["--without-demo=all"] : []),
+            // The entrypoint initializes the empty database of a first deploy: without demo data.
+            ...withoutDemo(version),
             "--stop-after-init",
         ],
     };

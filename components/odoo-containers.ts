@@ -9,6 +9,8 @@ import {
     postgresName,
 } from "./database-containers";
 import { DATA_DIRS } from "./host-rendering";
+import { OdooVersion } from "./app-spec";
+import { createOdooInit } from "./odoo-init";
 import {
     MAILPIT_SMTP_PORT,
     ODOO_CONF_PATH,
@@ -50,6 +52,8 @@ export interface OdooContainersArgs {
     readonly postgresImage: pulumi.Input<string>;
     /** Stage settings rendered into Odoo's flags (see `odooFlags`). */
     readonly odoo: OdooSettings;
+    /** Odoo major version as configured (`odooVersion`), e.g. "18.0". */
+    readonly odooVersion: OdooVersion;
     /** Host names routed to Odoo, e.g. `erp.example.com`. */
     readonly odooHosts: readonly string[];
     /** Host name of the Mailpit UI; required outside production, absent in production. */
@@ -162,9 +166,14 @@ export class OdooContainers extends pulumi.ComponentResource {
         const grant = createDatabaseGrant(ctx);
         this.backup = this.createBackup(ctx, this.postgres);
         this.odooContainerName = `${name}-odoo`;
-        this.odoo = this.createOdoo(ctx, [
+        const odooImage = ctx.image("odoo", args.odooImage);
+        const settings = this.odooSettings(ctx);
+        const init = createOdooInit(ctx, settings, args.odooVersion, odooImage, [
             this.postgres,
             grant,
+        ]);
+        this.odoo = this.createOdoo(ctx, settings, odooImage, [
+            init,
             this.mailpit,
             this.backup.preUpgradeBackup,
         ]);
@@ -284,16 +293,23 @@ export class OdooContainers extends pulumi.ComponentResource {
     }
 
     /** Odoo, started after what it needs (each of `after` that exists), behind Traefik. */
+    /** The stage's settings; mail outside production goes to the environment's Mailpit. */
+    private odooSettings(ctx: ContainersContext): OdooSettings {
+        const { name, args, production } = ctx;
+        const smtp = production
+            ? args.odoo.smtp
+            : { host: `${name}-mailpit`, port: MAILPIT_SMTP_PORT };
+        return { ...args.odoo, smtp };
+    }
+
     private createOdoo(
         ctx: ContainersContext,
+        settings: OdooSettings,
+        image: docker.RemoteImage,
         after: readonly (pulumi.Resource | undefined)[],
     ): docker.Container {
         const { name, args, production } = ctx;
         const managed = args.managedDatabase;
-        const smtp = production
-            ? args.odoo.smtp
-            : { host: `${name}-mailpit`, port: MAILPIT_SMTP_PORT };
-        const settings: OdooSettings = { ...args.odoo, smtp };
         const conf = pulumi
             .all([args.adminPassword, args.smtpPassword])
             .apply(([adminPassword, smtpPassword]) =>
@@ -303,7 +319,7 @@ export class OdooContainers extends pulumi.ComponentResource {
             this.odooContainerName,
             {
                 name: this.odooContainerName,
-                image: ctx.image("odoo", args.odooImage).imageId,
+                image: image.imageId,
                 command: odooFlags(settings),
                 envs: managed
                     ? [

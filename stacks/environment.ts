@@ -343,6 +343,7 @@ function buildDropletEnvironment(
         odooImage: cfg.odooImage,
         postgresImage: cfg.postgresImage,
         odoo: odooSettings(cfg),
+        odooVersion: cfg.odooVersion,
         odooHosts: [odooHost],
         mailpitHost,
         acmeEmail: cfg.acmeEmail,

@@ -682,8 +682,18 @@ describe("managed PostgreSQL on the droplet runtime", function () {
         );
         assert.equal(grant.inputs["mustRun"], false);
         assert.equal(grant.inputs["attach"], true, "up waits for the grant to finish");
+        // The grant, then the first start (as Odoo's role, over TLS), then Odoo.
+        const init = one(run.resources, T.container, "prod-odoo-init");
+        assert.ok(init.resource.dependencies.includes(grant.resource.urn), "init after the grant");
+        assert.deepEqual((init.inputs["envs"] as string[]).slice(0, 5), [
+            "PGHOST=private-odoo-prod-db-pg-do-user-0.db.ondigitalocean.com",
+            "PGPORT=25060",
+            "PGUSER=odoo",
+            "PGDATABASE=odoo",
+            "PGSSLMODE=require",
+        ]);
         const odoo = one(run.resources, T.container, "prod-odoo").resource;
-        assert.ok(odoo.dependencies.includes(grant.resource.urn), "Odoo starts after the grant");
+        assert.ok(odoo.dependencies.includes(init.resource.urn), "Odoo starts after the init");
         // The App Platform image's entrypoint runs the very same statements.
         const entrypoint = fs.readFileSync(
             path.join(ROOT, "tools", "odoo-image", APP_ENTRYPOINT),
@@ -759,9 +769,17 @@ describe("odoo-platform-entrypoint (the App Platform image's entrypoint)", funct
     let fakePsql = "";
     before(() => {
         fakePsql = path.join(dir, "psql");
-        fs.writeFileSync(fakePsql, '#!/bin/sh\nprintf "%s\\n" "$FAKE_INITIALIZED"\n', {
-            mode: 0o755,
-        });
+        // Answers FAKE_INITIALIZED, or fails with FAKE_PSQL_ERROR as psql does (stderr, status 2).
+        fs.writeFileSync(
+            fakePsql,
+            [
+                "#!/bin/sh",
+                'if [ -n "${FAKE_PSQL_ERROR:-}" ]; then printf "%s\\n" "$FAKE_PSQL_ERROR" >&2; exit 2; fi',
+                'printf "%s\\n" "$FAKE_INITIALIZED"',
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
     });
 
     const run = (args: string[], env: Record<string, string>, log = path.join(dir, "log")) => {
@@ -857,10 +875,20 @@ describe("odoo-platform-entrypoint (the App Platform image's entrypoint)", funct
             FAKE_INITIALIZED: "f",
         });
         assert.equal(first.status, 0, first.stderr);
-        assert.equal(
-            first.lines.filter((l) => l.startsWith("argv:"))[0],
-            `argv:--config=${conf} --database=odoo --stop-after-init --init=base`,
+        assert.deepEqual(
+            first.lines.filter((l) => l.startsWith("argv:")),
+            [
+                `argv:--config=${conf} --database=odoo --stop-after-init --init=base`,
+                `argv:shell --config=${conf} --database=odoo`,
+                `argv:shell --config=${conf} --database=odoo`,
+            ],
         );
+        // ... and its admin login gets the master password rather than base's `admin`.
+        assert.deepEqual(first.lines.filter((l) => l.startsWith("stdin:")).slice(0, 3), [
+            "stdin:import os",
+            "stdin:env.ref('base.user_admin').sudo().password = os.environ['ODOO_ADMIN_PASSWD']",
+            "stdin:env.cr.commit()",
+        ]);
         for (const location of ["file", "s3"]) {
             const bad = run(["upgrade", "--update=all"], {
                 ...env,
@@ -869,6 +897,90 @@ describe("odoo-platform-entrypoint (the App Platform image's entrypoint)", funct
             assert.equal(bad.status, 64);
             assert.match(bad.stderr, new RegExp(`must be db, got '${location}'`));
         }
+    });
+
+    describe("init: the droplet runtime's first start", () => {
+        const env = { ODOO_ADMIN_PASSWD: "a-long-master-password", PGDATABASE: "odoo_prod" };
+        const argv = (r: { lines: string[] }) => r.lines.filter((l) => l.startsWith("argv:"));
+        const conf = () => path.join(dir, "conf", "odoo.conf");
+
+        it("initializes an empty database without demo data, then sets the admin login's password", () => {
+            const r = run(
+                ["init", "--database=odoo_prod", "--without-demo=all", "--stop-after-init"],
+                {
+                    ...env,
+                    FAKE_INITIALIZED: "f",
+                },
+            );
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(argv(r), [
+                `argv:--config=${conf()} --database=odoo_prod --without-demo=all --stop-after-init --init=base`,
+                `argv:shell --config=${conf()} --database=odoo_prod --without-demo=all`,
+            ]);
+            assert.deepEqual(
+                r.lines.filter((l) => l.startsWith("stdin:")),
+                [
+                    "stdin:import os",
+                    "stdin:env.ref('base.user_admin').sudo().password = os.environ['ODOO_ADMIN_PASSWD']",
+                    "stdin:env.cr.commit()",
+                ],
+            );
+        });
+
+        it("lets Odoo create a database that does not exist yet", () => {
+            const r = run(["init", "--database=odoo_prod", "--stop-after-init"], {
+                ...env,
+                FAKE_PSQL_ERROR:
+                    'psql: error: connection to server on socket "/tmp/.s.PGSQL.5432" failed: FATAL:  database "odoo_prod" does not exist',
+            });
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(argv(r).length, 2);
+            assert.match(argv(r)[0], / --init=base$/);
+        });
+
+        it("leaves a database that holds an Odoo alone (every later deploy)", () => {
+            const r = run(["init", "--database=odoo_prod", "--stop-after-init"], env);
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(argv(r), []);
+        });
+
+        it("stops when it cannot tell what the database holds, and never initializes then", () => {
+            for (const [why, error] of [
+                [
+                    "no server",
+                    'psql: error: connection to server at "db" (10.0.0.5), port 5432 failed: Connection refused',
+                ],
+                ["another database", 'psql: error: FATAL:  database "odoo_staging" does not exist'],
+                [
+                    "a wrong password",
+                    'psql: error: FATAL:  password authentication failed for user "odoo"',
+                ],
+            ]) {
+                const r = run(["init", "--database=odoo_prod"], { ...env, FAKE_PSQL_ERROR: error });
+                assert.equal(r.status, 64, why);
+                assert.match(r.stderr, /cannot read the database odoo_prod/, why);
+                assert.deepEqual(argv(r), [], why);
+            }
+            const upgrade = run(["upgrade", "--database=odoo_prod", "--stop-after-init"], {
+                ...env,
+                FAKE_PSQL_ERROR:
+                    'psql: error: FATAL:  password authentication failed for user "odoo"',
+            });
+            assert.equal(upgrade.status, 64);
+            assert.deepEqual(argv(upgrade), []);
+        });
+
+        it("needs PGDATABASE and the master password", () => {
+            const noDb = run(["init", "--database=odoo_prod"], {
+                ODOO_ADMIN_PASSWD: "x".repeat(20),
+            });
+            assert.notEqual(noDb.status, 0);
+            assert.match(noDb.stderr, /PGDATABASE is not set/);
+            const noPassword = run(["init", "--database=odoo_prod"], { PGDATABASE: "odoo_prod" });
+            assert.equal(noPassword.status, 64);
+            assert.match(noPassword.stderr, /ODOO_ADMIN_PASSWD is not set/);
+            assert.deepEqual([...argv(noDb), ...argv(noPassword)], []);
+        });
     });
 
     describe("on a real PostgreSQL server", () => {
@@ -935,6 +1047,44 @@ describe("odoo-platform-entrypoint (the App Platform image's entrypoint)", funct
                 ODOO_ADMIN_PASSWD: "a-long-master-password",
             });
             assert.equal(again.status, 0, again.stderr);
+        });
+
+        it("init reads real psql's answers: absent, empty, holds an Odoo", () => {
+            const base = {
+                ...(pg.env as Record<string, string>),
+                ODOO_ADMIN_PASSWD: "a-long-master-password",
+                PSQL: "psql",
+            };
+            const initArgv = (r: { lines: string[] }) =>
+                r.lines.filter((l) => l.startsWith("argv:") && !l.startsWith("argv:shell"));
+            const absent = run(["init", "--database=odoo_absent"], {
+                ...base,
+                PGDATABASE: "odoo_absent",
+            });
+            assert.equal(absent.status, 0, absent.stderr);
+            assert.equal(initArgv(absent).length, 1);
+            psql(pg.env, "postgres", "CREATE DATABASE odoo_init_test");
+            const empty = run(["init", "--database=odoo_init_test"], {
+                ...base,
+                PGDATABASE: "odoo_init_test",
+            });
+            assert.equal(empty.status, 0, empty.stderr);
+            assert.equal(initArgv(empty).length, 1);
+            psql(pg.env, "odoo_init_test", "CREATE TABLE ir_module_module (id serial)");
+            const odoo = run(["init", "--database=odoo_init_test"], {
+                ...base,
+                PGDATABASE: "odoo_init_test",
+            });
+            assert.equal(odoo.status, 0, odoo.stderr);
+            assert.deepEqual(odoo.lines, []);
+            const refused = run(["init", "--database=odoo_init_test"], {
+                ...base,
+                PGDATABASE: "odoo_init_test",
+                PGPORT: "1",
+            });
+            assert.equal(refused.status, 64);
+            assert.match(refused.stderr, /cannot read the database odoo_init_test/);
+            psql(pg.env, "postgres", "DROP DATABASE odoo_init_test");
         });
     });
 });

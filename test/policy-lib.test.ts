@@ -188,3 +188,33 @@ describe("policy/lib: App Platform components", () => {
         assert.deepEqual(databaseHosts(uri), ["prod-host"]);
     });
 });
+
+describe("policy/lib: a container running the platform's entrypoint", () => {
+    it("is read as the Odoo the entrypoint starts (the droplet's first start)", () => {
+        const p = containerOdoo({
+            name: "prod-odoo-init",
+            command: [
+                "odoo-platform-entrypoint",
+                "init",
+                "--database=odoo",
+                "--max-cron-threads=0",
+                "--max-cron-threads=2",
+                "--stop-after-init",
+            ],
+            envs: ["PGHOST=staging-postgres", "ODOO_ADMIN_PASSWD=a-long-master-password"],
+        });
+        assert.ok(p !== undefined, "an entrypoint container is an Odoo process");
+        assert.equal(p.what, "Odoo init container");
+        assert.equal(p.name, "prod-odoo-init");
+        // Read as optparse does: the last occurrence wins.
+        assert.equal(p.config.value("max_cron_threads"), 2);
+        assert.equal(p.config.value("admin_passwd"), "a-long-master-password");
+        assert.deepEqual(databaseHosts(p), ["staging-postgres"]);
+        // By its absolute path too.
+        const abs = containerOdoo({
+            command: ["/usr/local/bin/odoo-platform-entrypoint", "init", "--workers=3"],
+        });
+        assert.equal(abs?.config.value("workers"), 3);
+        assert.equal(containerOdoo({ command: ["sh", "-c", "odoo"] }), undefined);
+    });
+});

@@ -42,7 +42,7 @@ describe("offline preview, end to end", function () {
     it("`npm run preview` plans staging with its cost and a clean policy result", () => {
         const r = npmPreview([]);
         assert.equal(r.status, 0, r.stderr);
-        assert.match(r.stdout, /^Offline plan of stack "staging": 53 resources$/m);
+        assert.match(r.stdout, /^Offline plan of stack "staging": 54 resources$/m);
         for (const piece of [
             "digitalocean:Droplet staging-droplet",
             "digitalocean:Volume staging-data",
@@ -93,7 +93,7 @@ describe("offline preview, end to end", function () {
         assert.equal(r.status, 0, r.stderr);
         const out = JSON.parse(r.stdout);
         assert.equal(out.stack, "prod");
-        assert.equal(out.resources.length, 53);
+        assert.equal(out.resources.length, 54);
         for (const res of out.resources) {
             assert.deepEqual(Object.keys(res).sort(), [
                 "dependencies",

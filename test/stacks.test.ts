@@ -2,6 +2,9 @@ import { strict as assert } from "assert";
 import { renderBackupScript, renderRestoreScript } from "../components/backup-scripts";
 import { renderTemplateRefreshScript } from "../components/preview-scripts";
 import { CORE_ADDONS_PATH } from "../stacks/addons";
+import { ENTRYPOINT_PATH, ENTRYPOINT_SCRIPT } from "../components/odoo-init";
+import * as fs from "fs";
+import * as path from "path";
 import { ProgramRun, RecordedResource, inputsOf } from "./doubles/mock-cloud";
 import { countByType, holdsSecret, one, ofType, runStack } from "./helpers";
 
@@ -65,7 +68,7 @@ describe("staging stack (offline, mocked cloud)", function () {
             [T.record]: 3,
             [T.network]: 1,
             [T.image]: 6,
-            [T.container]: 5,
+            [T.container]: 6,
             [T.uptime]: 1,
             [T.uptimeAlert]: 3,
             [T.alert]: 3,
@@ -340,6 +343,60 @@ describe("production stack (offline, mocked cloud)", function () {
         ]);
     });
 
+    it("starts Odoo after a one-shot first start: base without demo data, the admin login's password set", () => {
+        const init = one(run.resources, T.container, "prod-odoo-init");
+        const odoo = one(run.resources, T.container, "prod-odoo");
+        const flags = odoo.inputs["command"] as string[];
+        const command = init.inputs["command"] as string[];
+        assert.deepEqual(command.slice(0, 2), ["odoo-platform-entrypoint", "init"]);
+        // The stack's flags, but for those the first start sets itself.
+        const roleFlags = /^--(config|workers|max-cron-threads|http-port|gevent-port|db-filter)=/;
+        assert.deepEqual(
+            command.slice(2, -5),
+            flags.slice(1).filter((f) => !roleFlags.test(f)),
+        );
+        assert.deepEqual(command.slice(-5), [
+            "--workers=0",
+            "--max-cron-threads=0",
+            "--no-http",
+            "--without-demo=all",
+            "--stop-after-init",
+        ]);
+        assert.deepEqual(init.inputs["envs"], [
+            "PGHOST=prod-postgres",
+            "PGPORT=5432",
+            "PGUSER=odoo",
+            "PGDATABASE=odoo",
+            "ODOO_STAGE=production",
+            "PGPASSWORD=preview-placeholder-postgresPassword",
+            "ODOO_ADMIN_PASSWD=preview-placeholder-adminPassword",
+        ]);
+        assert.ok(holdsSecret(init.resource.rawInputs["envs"]), "the envs travel as a secret");
+        // The platform's entrypoint, exactly as the platform's image carries it.
+        assert.deepEqual(init.inputs["uploads"], [
+            { file: ENTRYPOINT_PATH, content: ENTRYPOINT_SCRIPT, executable: true },
+        ]);
+        assert.equal(
+            ENTRYPOINT_SCRIPT,
+            fs.readFileSync(
+                path.join(__dirname, "..", "tools", "odoo-image", "odoo-platform-entrypoint"),
+                "utf8",
+            ),
+        );
+        assert.equal(init.inputs["image"], odoo.inputs["image"]);
+        assert.deepEqual(init.inputs["mounts"], odoo.inputs["mounts"]);
+        assert.equal(init.inputs["restart"], "no");
+        assert.equal(init.inputs["mustRun"], false);
+        assert.equal(init.inputs["attach"], true);
+        // The database first, then the first start, then Odoo.
+        assert.ok(
+            init.resource.dependencies.includes(
+                one(run.resources, T.container, "prod-postgres").resource.urn,
+            ),
+        );
+        assert.ok(odoo.resource.dependencies.includes(init.resource.urn));
+    });
+
     it("sends real mail and runs crons in production only", () => {
         const cmd = one(run.resources, T.container, "prod-odoo").inputs["command"] as string[];
         assert.ok(cmd.includes("--max-cron-threads=2"));
@@ -362,6 +419,7 @@ describe("production stack (offline, mocked cloud)", function () {
             "prod-backup",
             "prod-backup-health",
             "prod-odoo",
+            "prod-odoo-init",
             "prod-postgres",
             "prod-traefik",
         ]);

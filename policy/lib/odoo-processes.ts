@@ -64,6 +64,12 @@ function uploadsOf(c: ContainerProps): Record<string, string> {
 export function containerOdoo(c: ContainerProps, image?: string): OdooProcess | undefined {
     const own = (c.entrypoints ?? []).length > 0;
     const full = own ? [...(c.entrypoints ?? []), ...(c.command ?? [])] : (c.command ?? []);
+    // The platform's entrypoint (the droplet's one-shot first start runs it): read as on App
+    // Platform, whose components run it.
+    if (basename(full[0] ?? "") === APP_ENTRYPOINT) {
+        const p = entrypointOdoo(full, envOf(c.envs));
+        return { ...p, what: `Odoo ${p.role} container`, name: c.name ?? "", image };
+    }
     if (full[0] !== "odoo") return undefined;
     const environment = { ODOO_RC: OFFICIAL_ODOO_RC, ...envOf(c.envs) };
     const files = uploadsOf(c);
@@ -165,29 +171,44 @@ export function appOdooProcesses(props: AppProps): AppOdooProcess[] {
     const appEnvs = (props.spec?.envs ?? []).map((e) => `${e.key}=${e.value}`);
     return appComponents(props)
         .map((c) => ({ c, argv: (c.runCommand ?? "").trim().split(/\s+/) }))
-        .filter(({ argv }) => argv[0] === APP_ENTRYPOINT)
+        .filter(({ argv }) => basename(argv[0]) === APP_ENTRYPOINT)
         .map(({ c, argv }) => {
             const environment = envOf([
                 ...appEnvs,
                 ...(c.envs ?? []).map((e) => `${e.key}=${e.value}`),
             ]);
-            const dir = environment["ODOO_PLATFORM_CONF_DIR"] ?? APP_CONF_DIR;
-            const conf = `${dir}/odoo.conf`;
-            const role = argv[1] ?? "";
+            const p = entrypointOdoo(argv, environment);
             return {
-                what: `Odoo ${role} component`,
+                ...p,
+                what: `Odoo ${p.role} component`,
                 name: c.name ?? "",
-                role,
                 image: appImageRef(c.image),
-                env: environment,
-                config: odooConfig(
-                    [`--config=${conf}`, ...argv.slice(2)],
-                    environment,
-                    { [conf]: entrypointConf(environment) },
-                    ENTRYPOINT_CONF_ENVS,
-                ),
             };
         });
+}
+
+const basename = (file: string) => file.split("/").pop() ?? "";
+
+/**
+ * Odoo as the platform's entrypoint runs it: `<entrypoint> <role> <options>` becomes `odoo
+ * --config=<its odoo.conf> <options>`, the conf written from the environment.
+ */
+function entrypointOdoo(
+    argv: readonly string[],
+    environment: Readonly<Record<string, string>>,
+): { role: string; env: Readonly<Record<string, string>>; config: OdooConfig } {
+    const dir = environment["ODOO_PLATFORM_CONF_DIR"] ?? APP_CONF_DIR;
+    const conf = `${dir}/odoo.conf`;
+    return {
+        role: argv[1] ?? "",
+        env: environment,
+        config: odooConfig(
+            [`--config=${conf}`, ...argv.slice(2)],
+            environment,
+            { [conf]: entrypointConf(environment) },
+            ENTRYPOINT_CONF_ENVS,
+        ),
+    };
 }
 
 export interface AppOdooProcess extends OdooProcess {

@@ -10,7 +10,15 @@ import { APP_HEALTH } from "../../components/app-spec";
 import { psql } from "../doubles/pg";
 import { realOdoo } from "./real-odoo";
 import { RenderedAppComponent, renderedApp } from "./rendered";
-import { DB_ROLE, OdooProcess, OdooRunner, get, sharedRunner, websocketUpgrade } from "./runner";
+import {
+    DB_ROLE,
+    OdooProcess,
+    OdooRunner,
+    get,
+    login,
+    sharedRunner,
+    websocketUpgrade,
+} from "./runner";
 
 /** Not the example's `odoo`: the flags contract serves production's database under that name. */
 const DATABASE = "contract_app";
@@ -115,6 +123,19 @@ describe("the App Platform components on a real Odoo (the image's entrypoint, pe
             const login = await get(`${odoo.baseUrl}${APP_HEALTH.readiness.httpPath}`);
             assert.equal(login.status, 200, login.body.slice(0, 300));
             assert.equal((await get(`${odoo.baseUrl}${APP_HEALTH.liveness.httpPath}`)).status, 200);
+        });
+
+        it("lets the first deploy's admin log in with the master password only", async () => {
+            const master = component("web").envs["ODOO_ADMIN_PASSWD"];
+            assert.equal(await login(odoo.baseUrl, DATABASE, master), 2);
+            assert.equal(
+                await login(odoo.baseUrl, DATABASE, "admin"),
+                "odoo.exceptions.AccessDenied",
+            );
+            assert.equal(
+                sql("SELECT count(*) FROM res_users WHERE login IN ('demo', 'portal')"),
+                "0",
+            );
         });
 
         it("serves /websocket on its one HTTP port, which the ingress routes there", async () => {

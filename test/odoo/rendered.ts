@@ -105,3 +105,21 @@ export async function renderedApp(
     }
     return out;
 }
+
+/** One container of an example stack by resource name: its command and env items as rendered. */
+export async function renderedContainer(
+    stack: string,
+    resource: string,
+    overrides: Record<string, string> = {},
+): Promise<{ command: readonly string[]; envs: readonly string[] }> {
+    const cfg = loadStackConfig(stack);
+    const config = { ...cfg.config };
+    for (const [k, v] of Object.entries(overrides)) config[`odoo-platform:${k}`] = v;
+    const run = await runProgram({ stack, config, secretKeys: cfg.secretKeys });
+    const hits = run.resources.filter(
+        (r) => r.type === "docker:index/container:Container" && r.name === resource,
+    );
+    if (hits.length !== 1) throw new Error(`${stack}: expected one container ${resource}`);
+    const inputs = inputsOf(hits[0]);
+    return { command: inputs["command"] as string[], envs: inputs["envs"] as string[] };
+}

@@ -333,6 +333,28 @@ interface Launch {
     readonly container?: string;
 }
 
+/** Odoo's JSON-RPC login as `admin`: the user id, or the name of the error Odoo answered. */
+export async function login(
+    baseUrl: string,
+    db: string,
+    password: string,
+): Promise<number | string> {
+    const r = await fetch(`${baseUrl}/web/session/authenticate`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+            jsonrpc: "2.0",
+            method: "call",
+            params: { db, login: "admin", password },
+        }),
+    });
+    const body = (await r.json()) as {
+        result?: { uid?: number };
+        error?: { data?: { name?: string } };
+    };
+    return body.result?.uid ?? body.error?.data?.name ?? JSON.stringify(body);
+}
+
 export class OdooRunner {
     readonly extraAddons: string;
     readonly dataDir: string;
