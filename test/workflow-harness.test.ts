@@ -20,6 +20,7 @@ import {
 } from "./secret-places";
 import {
     Event,
+    JOB_TOKEN,
     ROOT,
     Rule,
     WorkflowRun,
@@ -191,7 +192,8 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
             names.map((name) => ({
                 name,
                 current: false,
-                lastUpdate: "2026-11-20T10:00:00.000Z",
+                // An hour before the run: the reaper measures age against its own clock.
+                lastUpdate: new Date(Date.now() - 3_600_000).toISOString(),
                 updateInProgress: false,
                 resourceCount: 9,
             })),
@@ -425,14 +427,69 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
      * A release's stub answers. `health` is what /web/health answers: ok, or a 502 of the proxy
      * for that many tries; `rehearsal` is the dev host's Odoo run (its log and exit status).
      */
+    /**
+     * This repository's `production` environment as GitHub answers GET
+     * /repos/{owner}/{repo}/environments/{name} (the REST reference's example: protection_rules
+     * with a wait timer, required reviewers and a branch policy; can_admins_bypass).
+     */
+    const platformProduction = (
+        o: { reviewers?: boolean; selfReview?: boolean; bypass?: boolean } = {},
+    ) =>
+        JSON.stringify({
+            id: 161088068,
+            node_id: "MDExOkVudmlyb25tZW50MTYxMDg4MDY4",
+            name: "production",
+            url: "https://api.github.com/repos/example/odoo-platform/environments/production",
+            html_url:
+                "https://github.com/example/odoo-platform/deployments/activity_log?environments_filter=production",
+            created_at: "2026-11-23T22:00:40Z",
+            updated_at: "2026-11-23T22:00:40Z",
+            can_admins_bypass: o.bypass ?? false,
+            protection_rules: [
+                { id: 3736, node_id: "MDQ6R2F0ZTM3MzY=", type: "wait_timer", wait_timer: 0 },
+                ...(o.reviewers === false
+                    ? []
+                    : [
+                          {
+                              id: 3755,
+                              node_id: "MDQ6R2F0ZTM3NTU=",
+                              prevent_self_review: !(o.selfReview ?? false),
+                              type: "required_reviewers",
+                              reviewers: [
+                                  {
+                                      type: "User",
+                                      reviewer: { login: "octocat", id: 1, type: "User" },
+                                  },
+                              ],
+                          },
+                      ]),
+                { id: 3756, node_id: "MDQ6R2F0ZTM3NTY=", type: "branch_policy" },
+            ],
+            deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+        });
+
     const releaseRules = (
         stack: "staging" | "prod",
-        o: { health?: number; rehearsal?: { log: string; exit: number } } = {},
+        o: {
+            health?: number;
+            rehearsal?: { log: string; exit: number };
+            environment?: string;
+        } = {},
     ): Rule[] => {
         const host = stack === "prod" ? PROD_HOST : DEV_HOST;
         const url = stack === "prod" ? "https://erp.example.com" : "https://staging.example.com";
         return [
             { cmd: "pulumi", args: /^login s3:\/\/example-pulumi-state/ },
+            // Production: this repository's production environment must gate the release.
+            ...(stack === "prod"
+                ? [
+                      {
+                          cmd: "gh",
+                          args: /^api repos\/example\/odoo-platform\/environments\/production$/,
+                          stdout: o.environment ?? platformProduction(),
+                      },
+                  ]
+                : []),
             // Staging runs the build's image; the stage being released runs the previous one.
             ...(stack === "prod"
                 ? [
@@ -757,6 +814,52 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
         release({ stage: "production", image: "staging", "install-new": false }, rules, 9002);
 
     describe("a promotion to production (release.yml, stage production)", () => {
+        for (const [why, environment, message] of [
+            [
+                "no required reviewers",
+                platformProduction({ reviewers: false }),
+                /has no required reviewers/,
+            ],
+            [
+                "self-review allowed",
+                platformProduction({ selfReview: true }),
+                /lets the one who starts a release approve it/,
+            ],
+            [
+                "admins may bypass",
+                platformProduction({ bypass: true }),
+                /lets administrators bypass its protection rules/,
+            ],
+        ] as const) {
+            it(`refuses before anything when this repository's production environment has ${why}`, () => {
+                const r = promote(
+                    releaseRules("prod", {
+                        environment,
+                        rehearsal: { log: odooLog(false), exit: 0 },
+                    }),
+                );
+                assert.deepEqual(r.results, {
+                    plan: "failure",
+                    rehearse: "skipped",
+                    release: "skipped",
+                });
+                const stderr = r.jobs.plan.steps.map((x) => x.stderr).join("");
+                assert.match(stderr, message);
+                assert.match(stderr, /Settings → Environments → production/);
+                // Nothing was read from the stacks' images or hosts, nothing changed.
+                assert.deepEqual(
+                    r.calls.filter(
+                        (c) =>
+                            ["docker", "ssh", "curl", "git"].includes(c.cmd) ||
+                            (c.cmd === "pulumi" && c.argv[0] !== "login"),
+                    ),
+                    [],
+                );
+                const api = r.calls.find((c) => c.cmd === "gh");
+                assert.equal(api?.token, JOB_TOKEN, "the job's own token reads it");
+            });
+        }
+
         it("a failing rehearsal stops it: the release job never runs, production is not touched, the summary names the module and the log", () => {
             const r = promote(
                 releaseRules("prod", { rehearsal: { log: odooLog(true), exit: 255 } }),

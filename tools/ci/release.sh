@@ -94,8 +94,34 @@ esac
 REMOTE
 }
 
+# Production's credentials live in this repository's `production` environment, and any holder of
+# the deploy token can start this workflow: a release reaches them only after a second person
+# approved it, so the environment must require reviewers, refuse self-review and admin bypass.
+# Read from GitHub's answer (GET /repos/{owner}/{repo}/environments/production).
+guard_production() {
+    local answer verdict
+    answer=$(gh api "repos/${GITHUB_REPOSITORY:?}/environments/production") ||
+        die "cannot read the production environment of $GITHUB_REPOSITORY (the job needs actions: read)"
+    verdict=$(python3 -c '
+import json, sys
+e = json.loads(sys.argv[1])
+rules = [r for r in e.get("protection_rules") or [] if r.get("type") == "required_reviewers"]
+problems = []
+if not any(r.get("reviewers") for r in rules):
+    problems.append("has no required reviewers")
+elif not all(r.get("prevent_self_review") for r in rules):
+    problems.append("lets the one who starts a release approve it (prevent self-review)")
+if e.get("can_admins_bypass", True):
+    problems.append("lets administrators bypass its protection rules")
+print("; ".join(problems))
+' "$answer")
+    [ -z "$verdict" ] ||
+        die "the production environment of $GITHUB_REPOSITORY $verdict: set it in Settings → Environments → production before releasing to production"
+}
+
 case "${1:-}" in
 plan)
+    if [ "$STACK" = prod ]; then guard_production; fi
     image=${IMAGE:?}
     if [ "$image" = staging ]; then
         image=$(pulumi config get odooImage --stack staging)
