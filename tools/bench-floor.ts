@@ -3,7 +3,7 @@
  * loader, tools/transpile.js) that replays a recorded plan's resources through the same mocks
  * (test/doubles/mock-cloud.ts) with the same provider SDK classes and inputs, flat under the
  * stack: none of the program's config validation, components, rendering or applies, no policy
- * pack, no plan printed. `node --require ./tools/transpile.js tools/bench-floor.ts <plan.json>`
+ * pack, no plan printed. `node --require ./tools/transpile-register.js tools/bench-floor.ts <plan.json>`
  */
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";

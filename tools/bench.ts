@@ -14,6 +14,7 @@
  *    BENCH_SKIP_DB=1 skips this part.
  * BENCH_RUNS (preview runs, default 11; --quick 5) and BENCH_DB_RUNS (default 3) override counts.
  */
+import "../test/setup"; // restic 0.18.0 first on the PATH, as the tests run it
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -87,7 +88,7 @@ export async function benchPreview(stack: string, runs: number, dir: string) {
     const floor = () =>
         processSeconds(process.execPath, [
             "--require",
-            path.join(ROOT, "tools", "transpile.js"),
+            path.join(ROOT, "tools", "transpile-register.js"),
             path.join(ROOT, "tools", "bench-floor.ts"),
             file,
         ]);

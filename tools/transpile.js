@@ -5,7 +5,8 @@
  * keyed by the file's path and text, the compiler options and the TypeScript version. Types are
  * checked by `npm run lint` (tsc), not on every start.
  *
- *   node --require ./tools/transpile.js tools/preview.ts     (the project's tsconfig.json)
+ *   node --require ./tools/transpile-register.js tools/preview.ts  (the tsconfig.json nearest to
+ *                                                                    the working directory)
  *   require("./tools/transpile").register(compilerOptions)   (options as tsconfig.json spells them)
  *
  * The output carries an inline source map: `node --enable-source-maps` shows TypeScript lines in
@@ -144,12 +145,3 @@ function register(raw) {
 }
 
 module.exports = { register };
-
-// As a preload (node --require ./tools/transpile.js): the working directory's tsconfig.json.
-if (
-    module.parent === null ||
-    module.parent === undefined ||
-    module.parent.id === "internal/preload"
-) {
-    register();
-}
