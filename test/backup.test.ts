@@ -337,7 +337,7 @@ describe("backup and restore on a real PostgreSQL and restic", function () {
         assert.equal(spawnSync("restic", ["init"], { env: e }).status, 0);
         // Sixty-odd restic commands follow: each opens the repository, and under the key's
         // calibrated scrypt cost that is most of their time. A cheap key (test repository only).
-        cheapenRepositoryKey(repo, e.RESTIC_PASSWORD!);
+        cheapenRepositoryKey(repo, env.RESTIC_PASSWORD!);
         // 60 daily snapshots ending on 2026-11-24, one a day as the nightly job makes them,
         // created four at a time (restic allows concurrent backups to one repository).
         const last = Date.UTC(2026, 10, 24, 2, 15);
