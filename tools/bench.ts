@@ -165,8 +165,10 @@ export function benchDatabase(dbMb: number, runs: number, log: (s: string) => vo
             log(`backup run ${i + 1}/${runs}`);
             fs.rmSync(env.RESTIC_REPOSITORY!, { recursive: true, force: true });
             sh("restic", ["init", "-q"], env);
+            psql(env, "postgres", "CHECKPOINT"); // each side starts with no dirty buffers
             backups.push(seconds(() => sh("sh", [backup], env)));
             fs.rmSync(dump, { force: true });
+            psql(env, "postgres", "CHECKPOINT");
             dumps.push(
                 seconds(() =>
                     sh("pg_dump", ["-Fc", "--no-owner", "--no-acl", "-f", dump, src], env),
@@ -180,12 +182,14 @@ export function benchDatabase(dbMb: number, runs: number, log: (s: string) => vo
         const plain: number[] = [];
         for (let i = 0; i < runs; i++) {
             log(`restore run ${i + 1}/${runs}`);
+            psql(env, "postgres", "CHECKPOINT");
             restores.push(
                 seconds(() =>
                     sh("sh", [restore, "latest", "odoo_bench_restored", "production"], env),
                 ),
             );
             psql(env, "postgres", 'DROP DATABASE IF EXISTS "odoo_bench_plain"');
+            psql(env, "postgres", "CHECKPOINT");
             plain.push(
                 seconds(() => {
                     psql(env, "postgres", 'CREATE DATABASE "odoo_bench_plain"');
@@ -291,7 +295,7 @@ async function main() {
     console.log(
         `  .. WARNING: generating a ${mb} MB database and ${Math.round(mb / 10)} MB of filestore first` +
             (mb >= 512
-                ? ` (about ${Math.max(1, Math.round(mb / 400))} min on 2 cores, the whole part about ${Math.round(mb / 60)} min; npm run bench -- --quick uses 64 MB)`
+                ? ` (about ${Math.max(1, Math.round(mb / 100))} s on this project's 2 cores, the whole part about ${Math.max(1, Math.round((mb / 1024) * 3))} min; npm run bench -- --quick uses 64 MB)`
                 : ""),
     );
     const t0 = Date.now();
