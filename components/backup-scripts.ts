@@ -194,7 +194,7 @@ ${NEUTRALIZATION_GATE_SQL}SQL
 }
 
 /**
- * `odoo-backup [--if-exists]`: pg_dump -Fc and the filestore into the restic repository, then
+ * `odoo-backup [--if-exists]`: pg_dump -Fc -Z1 and the filestore into the restic repository, then
  * retention 7 daily / 4 weekly / 3 monthly with prune, then the freshness stamp.
  * Env: PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE FILESTORE_ROOT SPOOL RESTIC_REPOSITORY
  * RESTIC_PASSWORD (and AWS_* for Spaces), TOOLS, NETWORK, PG_IMAGE, RESTIC_IMAGE.
@@ -219,7 +219,10 @@ stage="$SPOOL/current"
 rm -rf "$stage"
 mkdir -p "$stage" "$FILESTORE_ROOT/$PGDATABASE"
 log "dumping $PGDATABASE"
-pg pg_dump -Fc --no-owner --no-acl -f "$stage/database.dump" "$PGDATABASE"
+# gzip level 1 (-Z1): about a third of the default level's time for a few percent more bytes
+# (measured by npm run bench); an uncompressed dump writes and uploads, and a restore reads,
+# many times more.
+pg pg_dump -Fc -Z1 --no-owner --no-acl -f "$stage/database.dump" "$PGDATABASE"
 printf 'database=%s\\nfilestore=%s\\n' "$PGDATABASE" "$FILESTORE_ROOT/$PGDATABASE" >"$stage/manifest"
 
 if ! rs cat config >/dev/null 2>&1; then
@@ -315,6 +318,14 @@ source_fs="$work$source_path"
 rs restore "$id" --target "$work" --include "$source_path" >"$work.filestore.log" 2>&1 &
 fs_pid=$!
 
+# The copy the last restore kept (\${target}_previous) goes now, before the load: dropping a database
+# forces a checkpoint, cheap now, seconds once the load has dirtied the buffers. The target itself
+# stays untouched until the switch.
+pg psql -d postgres -v ON_ERROR_STOP=1 -qAt >/dev/null <<SQL
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+ WHERE datname = '\${target}_previous' AND pid <> pg_backend_pid();
+DROP DATABASE IF EXISTS "\${target}_previous";
+SQL
 log "loading $source_db into $new"
 pg psql -d postgres -qc "DROP DATABASE IF EXISTS \\"$new\\""
 pg psql -d postgres -qc "CREATE DATABASE \\"$new\\""

@@ -114,7 +114,9 @@ trap cleanup EXIT
 
 mkdir -p "$SPOOL"
 log "copying $PGDATABASE into $new"
-pg pg_dump -Fc --no-owner --no-acl -f "$dump" "$PGDATABASE"
+# gzip level 1 (-Z1): the dump lives for the next command only; the default level costs about
+# three times the time for a few percent fewer bytes, no compression writes many times more.
+pg pg_dump -Fc -Z1 --no-owner --no-acl -f "$dump" "$PGDATABASE"
 pg psql -d postgres -qc "DROP DATABASE IF EXISTS \\"$new\\""
 pg psql -d postgres -qc "CREATE DATABASE \\"$new\\""
 pg pg_restore -j "\${JOBS:-2}" --no-owner --no-acl -d "$new" "$dump"

@@ -28,6 +28,7 @@ import {
     tableFingerprints,
 } from "./doubles/odoo-fixture";
 import { PgServer, databaseExists, psql, startPostgres } from "./doubles/pg";
+import { cheapenRepositoryKey } from "./doubles/restic-key";
 
 type Env = NodeJS.ProcessEnv;
 
@@ -96,6 +97,9 @@ describe("backup and restore on a real PostgreSQL and restic", function () {
         assert.deepEqual(snaps[0].tags.sort(), ["db:odoo_test", "odoo"]);
         assert.ok(fs.existsSync(path.join(env.SPOOL!, "last-success")));
         assert.ok(!fs.existsSync(path.join(env.SPOOL!, "current")), "the dump is not left on disk");
+        // The tests below open this repository with restic some forty times: a cheap key (see
+        // test/doubles/restic-key.ts), so that they spend their time on what they test.
+        cheapenRepositoryKey(env.RESTIC_REPOSITORY!, env.RESTIC_PASSWORD!);
     });
 
     it("restores into a new production database with every row and every file", () => {
@@ -331,6 +335,9 @@ describe("backup and restore on a real PostgreSQL and restic", function () {
         const repo = path.join(dir, "repo-retention");
         const e = { ...env, RESTIC_REPOSITORY: repo };
         assert.equal(spawnSync("restic", ["init"], { env: e }).status, 0);
+        // Sixty-odd restic commands follow: each opens the repository, and under the key's
+        // calibrated scrypt cost that is most of their time. A cheap key (test repository only).
+        cheapenRepositoryKey(repo, env.RESTIC_PASSWORD!);
         // 60 daily snapshots ending on 2026-11-24, one a day as the nightly job makes them,
         // created four at a time (restic allows concurrent backups to one repository).
         const last = Date.UTC(2026, 10, 24, 2, 15);

@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RecordedResource, inputsOf, isSecret, runProgram } from "./doubles/mock-cloud";
+import { ProgramRun, RecordedResource, inputsOf, isSecret, runProgram } from "./doubles/mock-cloud";
 import { loadStackConfig } from "../tools/stack-config";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -23,13 +23,38 @@ export function exampleConfig(
     return { config, secretKeys: base.secretKeys };
 }
 
+/**
+ * Recorded plans shared by every test file of one mocha run: a stack with the same config (and
+ * secret keys) runs through the mocks once; each caller gets its own deep copy of the run, so no
+ * test sees another's edits. A run that fails is not kept (each caller sees its error). New
+ * tests get this by calling runStack / runAppStack / recordedPlan; pass a plan to the policy
+ * pack (PolicyPackProcess.analyze) rather than spawning `npm run preview` per test.
+ */
+const plans = new Map<string, Promise<ProgramRun>>();
+
+/** The run of `index.ts` for this stack and config, recorded once per mocha run. */
+export async function recordedPlan(
+    stack: string,
+    config: Record<string, string>,
+    secretKeys: string[] = [],
+): Promise<ProgramRun> {
+    const key = JSON.stringify([stack, config, [...secretKeys].sort()]);
+    let plan = plans.get(key);
+    if (plan === undefined) {
+        plan = runProgram({ stack, config, secretKeys });
+        plans.set(key, plan);
+        plan.catch(() => plans.delete(key));
+    }
+    return structuredClone(await plan);
+}
+
 export async function runStack(
     stack: "prod" | "staging",
     overrides: Record<string, string | undefined> = {},
     file?: string,
 ) {
     const { config, secretKeys } = exampleConfig(stack, overrides, file);
-    return runProgram({ stack, config, secretKeys });
+    return recordedPlan(stack, config, secretKeys);
 }
 
 /** The App Platform example of a stack (examples/Pulumi.<stack>.app-platform.yaml). */

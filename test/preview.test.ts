@@ -23,12 +23,24 @@ function mutatedConfig(stack: "prod" | "staging", edit: (text: string) => string
     return file;
 }
 
+/**
+ * `npm run preview -- <args>`, the whole process, once per arguments and config file content:
+ * tests asserting different things of the same invocation share its result.
+ */
+const previews = new Map<string, { status: number | null; stdout: string; stderr: string }>();
 function npmPreview(args: string[]) {
+    const key = JSON.stringify(
+        args.map((a, i) => (args[i - 1] === "--config" ? fs.readFileSync(a, "utf8") : a)),
+    );
+    const seen = previews.get(key);
+    if (seen !== undefined) return seen;
     const r = spawnSync("npm", ["run", "--silent", "preview", "--", ...args], {
         cwd: ROOT,
         encoding: "utf8",
     });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    const result = { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    previews.set(key, result);
+    return result;
 }
 
 describe("offline preview, end to end", function () {

@@ -4,8 +4,7 @@
  * prints its gRPC port, and is then called over the Analyzer protocol: GetAnalyzerInfo,
  * Configure, ConfigureStack, Analyze for every resource, AnalyzeStack with all of them.
  */
-import { ChildProcess, spawn } from "child_process";
-import * as path from "path";
+import { ChildProcess } from "child_process";
 import * as grpc from "@grpc/grpc-js";
 import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
@@ -13,7 +12,9 @@ import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import { ProgramRun, RecordedResource } from "../test/doubles/mock-cloud";
 
-export const POLICY_DIR = path.resolve(__dirname, "..", "policy");
+import { POLICY_DIR, SpawnOptions, SpawnedPack, spawnPack } from "./policy-pack-spawn";
+
+export { POLICY_DIR };
 
 export type EnforcementLevel = "advisory" | "mandatory" | "disabled" | "remediate";
 const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remediate"];
@@ -116,36 +117,24 @@ export class PolicyPackProcess {
         readonly packName: string,
     ) {}
 
-    static async start(dir = POLICY_DIR): Promise<PolicyPackProcess> {
-        const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] });
-        // Arguments as the CLI gives them: the engine address (unused offline) and the pack dir.
-        const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
-            cwd: dir,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stderr = "";
-        child.stderr?.on("data", (b: Buffer) => (stderr += b.toString()));
-        const port = await new Promise<number>((resolve, reject) => {
-            let out = "";
-            const timer = setTimeout(
-                () => reject(new Error(`policy pack did not start:\n${stderr}`)),
-                120_000,
-            );
-            child.stdout?.on("data", (b: Buffer) => {
-                out += b.toString();
-                const m = /^(\d+)\s*$/m.exec(out);
-                if (m) {
-                    clearTimeout(timer);
-                    resolve(Number(m[1]));
-                }
-            });
-            child.on("exit", (code) => {
-                clearTimeout(timer);
-                reject(
-                    new Error(`policy pack exited with ${code} before serving:\n${stderr}${out}`),
-                );
-            });
-        });
+    /** Starts the pack (see SpawnOptions) and connects to it. */
+    static async start(dir = POLICY_DIR, opts: SpawnOptions = {}): Promise<PolicyPackProcess> {
+        return PolicyPackProcess.connect(spawnPack(dir, opts));
+    }
+
+    /** Connects to a pack started with spawnPack; on failure the process goes too. */
+    static async connect(spawned: SpawnedPack): Promise<PolicyPackProcess> {
+        try {
+            return await PolicyPackProcess.handshake(spawned);
+        } catch (e) {
+            spawned.kill();
+            throw e;
+        }
+    }
+
+    private static async handshake(spawned: SpawnedPack): Promise<PolicyPackProcess> {
+        const { child } = spawned;
+        const port = await spawned.port;
         const Client = analyzerrpc.AnalyzerClient as unknown as new (
             addr: string,
             creds: grpc.ChannelCredentials,
@@ -187,15 +176,18 @@ export class PolicyPackProcess {
 
         const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
         const found: Violation[] = [];
-        for (const r of run.resources) {
-            const req = describeResource(new analyzerproto.AnalyzeRequest(), r, byUrn);
-            found.push(
-                ...violations(await call(this.client.analyze, this.client, req)).map((v) => ({
+        // All Analyze calls in flight at once (the CLI, too, analyzes resources as they come);
+        // the violations keep the resources' order.
+        const each = await Promise.all(
+            run.resources.map(async (r) => {
+                const req = describeResource(new analyzerproto.AnalyzeRequest(), r, byUrn);
+                return violations(await call(this.client.analyze, this.client, req)).map((v) => ({
                     ...v,
                     urn: v.urn || r.urn,
-                })),
-            );
-        }
+                }));
+            }),
+        );
+        for (const vs of each) found.push(...vs);
 
         const stack = new analyzerproto.AnalyzeStackRequest();
         stack.setResourcesList(

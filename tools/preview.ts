@@ -8,9 +8,13 @@ import { DEV_OUTPUTS } from "../stacks/preview";
 import { CANONICAL_ADDONS_PATH } from "../stacks/addons";
 import { estimateCost } from "./cost";
 import { PackConfig, PolicyPackProcess, Violation, renderViolations } from "./policy-check";
+import { SpawnedPack, spawnPack } from "./policy-pack-spawn";
 import { masked, runProgram } from "../test/doubles/mock-cloud";
 import { renderPlan } from "./plan";
 import { parseArgs as parseCli } from "node:util";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import { loadStackConfig } from "./stack-config";
 
 export interface PreviewArgs {
@@ -18,6 +22,8 @@ export interface PreviewArgs {
     config?: string;
     json: boolean;
 }
+
+const REPO = path.resolve(__dirname, "..");
 
 const USAGE = "usage: npm run preview -- [--stack <name>] [--config <file>] [--json]";
 
@@ -82,18 +88,67 @@ export function userMessage(e: unknown): string {
 }
 
 /**
+ * What the staging stack's offline outputs depend on: the program's sources, the example staging
+ * config, the offline mocks and the locked dependencies.
+ */
+function stagingInputsDigest(config: unknown): string {
+    const hash = crypto.createHash("sha256").update(JSON.stringify(config));
+    const walk = (rel: string) => {
+        const full = path.join(REPO, rel);
+        if (!fs.existsSync(full)) return;
+        if (fs.statSync(full).isDirectory()) {
+            for (const e of fs.readdirSync(full).sort()) walk(path.join(rel, e));
+        } else if (/\.(ts|json|yaml)$/.test(rel)) {
+            hash.update(`\0${rel}\0`).update(fs.readFileSync(full));
+        }
+    };
+    for (const rel of [
+        "index.ts",
+        "components",
+        "stacks",
+        "tools",
+        "test/doubles",
+        "Pulumi.yaml",
+        "Pulumi.staging.yaml",
+        "package-lock.json",
+    ]) {
+        walk(rel);
+    }
+    return hash.digest("hex");
+}
+
+const REFERENCE_CACHE = path.join(REPO, "node_modules", ".cache", "odoo-platform-preview");
+
+/**
  * A preview stack reads the staging stack's outputs. Offline, those are the outputs of the
- * example staging stack's own offline run (its secrets are placeholders).
+ * example staging stack's own offline run (its secrets are placeholders). That run is kept in
+ * node_modules/.cache/odoo-platform-preview keyed by everything it depends on
+ * (stagingInputsDigest), so a pr-<N> preview runs the staging program only when one of those
+ * changed, not every time.
  */
 export async function stagingReference() {
     const staging = loadStackConfig("staging");
-    const run = await runProgram({
-        stack: "staging",
-        config: staging.config,
-        secretKeys: staging.secretKeys,
-    });
+    const file = path.join(REFERENCE_CACHE, `staging-${stagingInputsDigest(staging)}.json`);
+    let outputs: Record<string, unknown>;
+    try {
+        outputs = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch {
+        const run = await runProgram({
+            stack: "staging",
+            config: staging.config,
+            secretKeys: staging.secretKeys,
+        });
+        outputs = run.outputs;
+        try {
+            fs.mkdirSync(REFERENCE_CACHE, { recursive: true });
+            fs.writeFileSync(`${file}.${process.pid}`, JSON.stringify(outputs));
+            fs.renameSync(`${file}.${process.pid}`, file);
+        } catch {
+            // A read-only tree runs staging every time; nothing else changes.
+        }
+    }
     const ref = {
-        outputs: run.outputs,
+        outputs,
         secretOutputNames: [DEV_OUTPUTS.postgresPassword, DEV_OUTPUTS.adminPassword],
     };
     return { staging: ref };
@@ -104,27 +159,38 @@ export function packConfig(): PackConfig {
     return { "odoo-addons-path": { addonsPath: [...CANONICAL_ADDONS_PATH] } };
 }
 
-/** Plans a stack offline and runs the policy pack over it (a started pack may be reused). */
-export async function preview(args: PreviewArgs, pack?: PolicyPackProcess) {
-    stageOfStack(args.stack);
-    const cfg = loadStackConfig(args.stack, args.config);
-    const run = await runProgram({
-        stack: args.stack,
-        config: cfg.config,
-        secretKeys: cfg.secretKeys,
-        stackReferences:
-            stageOfStack(args.stack) === "preview" ? await stagingReference() : undefined,
-    });
-    const cost = estimateCost(run.resources);
-    const p = pack ?? (await PolicyPackProcess.start());
-    let violations: Violation[];
+/**
+ * Plans a stack offline and runs the policy pack over it. A started pack may be reused (it stays
+ * open); else the preview uses the pack process `spawned` (tools/preview-cli.ts starts it before
+ * the program even loads) or starts its own, and stops it when done.
+ */
+export async function preview(args: PreviewArgs, pack?: PolicyPackProcess, spawned?: SpawnedPack) {
+    // The pack is a process of its own: it starts up while the program runs, not after it.
+    const own = pack === undefined ? (spawned ?? spawnPack()) : undefined;
+    const connecting = own === undefined ? undefined : PolicyPackProcess.connect(own);
+    connecting?.catch(() => undefined); // awaited below; not a failure of the program's run
+    let p: PolicyPackProcess | undefined = pack;
     try {
-        violations = await p.analyze(run, { config: packConfig() });
+        stageOfStack(args.stack);
+        const cfg = loadStackConfig(args.stack, args.config);
+        const run = await runProgram({
+            stack: args.stack,
+            config: cfg.config,
+            secretKeys: cfg.secretKeys,
+            stackReferences:
+                stageOfStack(args.stack) === "preview" ? await stagingReference() : undefined,
+        });
+        const cost = estimateCost(run.resources);
+        p ??= await connecting!;
+        const violations: Violation[] = await p.analyze(run, { config: packConfig() });
+        const policy = { pack: p.packName, policies: p.policies.length, violations };
+        return { cfg, run, cost, policy };
     } finally {
-        if (pack === undefined) p.close();
+        if (own !== undefined) {
+            if (p !== undefined) p.close();
+            else own.kill();
+        }
     }
-    const policy = { pack: p.packName, policies: p.policies.length, violations };
-    return { cfg, run, cost, policy };
 }
 
 /** One line ahead of the plan when policies refuse it, so nobody scrolls past the reason. */
@@ -138,16 +204,18 @@ function summary(violations: readonly Violation[]): string | undefined {
     );
 }
 
-async function main(): Promise<number> {
+/** The command: `spawned` is the pack process the entry started (stopped here in every case). */
+export async function main(spawned?: SpawnedPack): Promise<number> {
     let args: PreviewArgs;
     try {
         args = parseArgs(process.argv.slice(2));
     } catch (e) {
+        spawned?.kill();
         console.error(userMessage(e));
         return 2;
     }
     try {
-        const { cfg, run, cost, policy } = await preview(args);
+        const { cfg, run, cost, policy } = await preview(args, undefined, spawned);
         const mandatory = policy.violations.filter((v) => v.enforcementLevel === "mandatory");
         let text: string;
         if (args.json) {

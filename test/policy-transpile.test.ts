@@ -1,0 +1,74 @@
+import { strict as assert } from "assert";
+import { PolicyPackProcess } from "../tools/policy-check";
+import { loadStackConfig } from "../tools/stack-config";
+import { packConfig, stagingReference } from "../tools/preview";
+import { runProgram } from "./doubles/mock-cloud";
+import { APP_EXAMPLE, exampleConfig, recordedPlan } from "./helpers";
+
+/**
+ * `npm run preview` starts the pack transpile-only (tools/policy-pack-preload.js); the Pulumi CLI's
+ * runner type-checks it with ts-node on every start. Both must give byte-identical verdicts on
+ * every example stack, clean or refused.
+ */
+describe("policy pack: transpile-only start, the same verdicts as the CLI's type-checked start", function () {
+    this.timeout(180_000);
+    let checked: PolicyPackProcess;
+    let transpiled: PolicyPackProcess;
+    before(async () => {
+        [checked, transpiled] = await Promise.all([
+            PolicyPackProcess.start(undefined, { typeCheck: true }),
+            PolicyPackProcess.start(),
+        ]);
+    });
+    after(() => {
+        checked?.close();
+        transpiled?.close();
+    });
+
+    const same = async (run: Awaited<ReturnType<typeof recordedPlan>>) => {
+        const a = await checked.analyze(run, { config: packConfig() });
+        const b = await transpiled.analyze(run, { config: packConfig() });
+        assert.equal(JSON.stringify(b), JSON.stringify(a));
+        return a;
+    };
+
+    it("has the same policies, names and levels", () => {
+        assert.equal(transpiled.packName, checked.packName);
+        assert.deepEqual(transpiled.policies, checked.policies);
+        assert.equal(transpiled.policies.length, 22);
+    });
+
+    for (const stack of ["staging", "prod"] as const) {
+        it(`gives ${stack} (droplet and App Platform examples) the same verdicts`, async () => {
+            const droplet = exampleConfig(stack);
+            assert.deepEqual(
+                await same(await recordedPlan(stack, droplet.config, droplet.secretKeys)),
+                [],
+            );
+            const app = exampleConfig(stack, {}, APP_EXAMPLE(stack));
+            assert.deepEqual(await same(await recordedPlan(stack, app.config, app.secretKeys)), []);
+        });
+    }
+
+    it("gives pr-42 the same verdicts", async () => {
+        const cfg = loadStackConfig("pr-42");
+        const run = await runProgram({
+            stack: "pr-42",
+            config: cfg.config,
+            secretKeys: cfg.secretKeys,
+            stackReferences: await stagingReference(),
+        });
+        assert.deepEqual(await same(run), []);
+    });
+
+    it("refuses a stack with the same violations and messages", async () => {
+        const open = exampleConfig("prod", { sshAllowedCidrs: undefined });
+        open.config["odoo-platform:sshAllowedCidrs"] = JSON.stringify(["0.0.0.0/0"]);
+        const vs = await same(await recordedPlan("prod", open.config, open.secretKeys));
+        assert.ok(
+            vs.some(
+                (v) => v.policy === "exposure-admin-ports" && v.enforcementLevel === "mandatory",
+            ),
+        );
+    });
+});
