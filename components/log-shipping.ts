@@ -131,7 +131,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # A droplet from before logging was part of the platform lacks the shipper.
-if ! command -v rsyslogd >/dev/null 2>&1 || [ ! -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ]; then
+# shellcheck disable=SC2016 # dpkg-query's format, not a shell expansion
+if ! dpkg-query -W -f='\${Status}' rsyslog-gnutls 2>/dev/null | grep -q 'ok installed'; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q rsyslog rsyslog-gnutls >/dev/null
 fi
 
