@@ -19,7 +19,8 @@ export interface LogDestination {
     readonly endpoint: string;
 }
 
-const PAPERTRAIL = /^syslog\+tls:\/\/(logs[0-9]*\.papertrailapp\.com):([0-9]{1,5})$/;
+/** Papertrail's hosts are logsN.papertrailapp.com; any label of its domain is taken. */
+const PAPERTRAIL = /^syslog\+tls:\/\/([A-Za-z0-9-]+\.papertrailapp\.com):([0-9]{1,5})$/;
 
 /** Why a `logDestination` is not a Papertrail log destination, or undefined. */
 export function logDestinationProblem(service: LogService, value: string): string | undefined {
@@ -37,7 +38,7 @@ export function parseLogDestination(service: LogService, value: string): LogDest
     const problem = logDestinationProblem(service, value);
     if (problem !== undefined) throw new Error(`logDestination ${problem}`);
     const m = PAPERTRAIL.exec(value) as RegExpExecArray;
-    return { service, host: m[1], port: Number(m[2]), endpoint: value };
+    return { service, host: m[1].toLowerCase(), port: Number(m[2]), endpoint: value };
 }
 
 /**

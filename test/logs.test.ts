@@ -44,6 +44,7 @@ describe("log shipping on a droplet", () => {
             "logs5.papertrailapp.com:41234",
             "syslog://logs5.papertrailapp.com:41234",
             "syslog+tls://logs.example.com:41234",
+            "syslog+tls://logs5.papertrailapp.com.example.com:41234",
             "syslog+tls://logs5.papertrailapp.com:99999",
         ]) {
             assert.throws(

@@ -30,7 +30,15 @@ export function logsCommand(r: LogsRequest, outputs: Readonly<Record<string, unk
     const preview = /^pr-[1-9]\d*$/.test(r.stack);
     if (typeof outputs.hostIp === "string") {
         const target = preview ? r.stack : r.what;
-        return ["ssh", "-o", "BatchMode=yes", `${r.user}@${outputs.hostIp}`, "logs", target, r.since];
+        return [
+            "ssh",
+            "-o",
+            "BatchMode=yes",
+            `${r.user}@${outputs.hostIp}`,
+            "logs",
+            target,
+            r.since,
+        ];
     }
     if (typeof outputs.appId === "string" && !preview) {
         if (r.what !== "odoo") {
@@ -60,20 +68,25 @@ export function parseRequest(argv: readonly string[], env: NodeJS.ProcessEnv): L
     });
     const [stack, what = "odoo", ...rest] = positionals;
     if (stack === undefined || rest.length > 0) {
-        throw new Error("usage: npm run logs -- <prod|staging|pr-N> [odoo|postgres|proxy] [--since 1h]");
+        throw new Error(
+            "usage: npm run logs -- <prod|staging|pr-N> [odoo|postgres|proxy] [--since 1h]",
+        );
     }
     if (what !== "odoo" && what !== "postgres" && what !== "proxy") {
         throw new Error(`what to show must be odoo, postgres or proxy, got "${what}"`);
     }
     const since = values.since as string;
     if (!SINCE.test(since)) {
-        throw new Error(`--since must be 1-99 minutes or hours or 1-9 days, e.g. 30m, 2h, 1d; got "${since}"`);
+        throw new Error(
+            `--since must be 1-99 minutes or hours or 1-9 days, e.g. 30m, 2h, 1d; got "${since}"`,
+        );
     }
     return {
         stack,
         what,
         since,
-        user: (values.user as string | undefined) ?? env.ODOO_PLATFORM_USER ?? os.userInfo().username,
+        user:
+            (values.user as string | undefined) ?? env.ODOO_PLATFORM_USER ?? os.userInfo().username,
         stagingStack: values["staging-stack"] as string,
     };
 }
@@ -86,9 +99,13 @@ function main(): number {
         console.error((e as Error).message);
         return 2;
     }
-    const out = spawnSync("pulumi", ["stack", "output", "--json", "--stack", outputsStack(request)], {
-        encoding: "utf8",
-    });
+    const out = spawnSync(
+        "pulumi",
+        ["stack", "output", "--json", "--stack", outputsStack(request)],
+        {
+            encoding: "utf8",
+        },
+    );
     if (out.error || out.status !== 0) {
         console.error(`pulumi stack output failed: ${out.error?.message ?? out.stderr.trim()}`);
         return 1;
