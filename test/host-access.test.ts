@@ -195,37 +195,67 @@ describe("the people's script and files", () => {
         assert.equal(r.status, 0, r.output);
     });
 
-    it("sshd takes the drop-in: no passwords, root by key only, people without forwarding", () => {
+    it("sshd takes the drop-in in Debian's own sshd_config: no passwords, root by key only, people without forwarding", () => {
         const dir = tmp();
         const hostKey = path.join(dir, "host_key");
         spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
-        fs.writeFileSync(path.join(dir, "10-odoo-platform.conf"), renderSshdConfig());
-        // As Debian's sshd_config: the drop-ins first, then its own settings, which lose.
-        fs.writeFileSync(
-            path.join(dir, "sshd_config"),
-            `Include ${dir}/10-odoo-platform.conf\nHostKey ${hostKey}\nPasswordAuthentication yes\nPermitRootLogin yes\n`,
-        );
-        fs.mkdirSync("/run/sshd", { recursive: true });
-        const sshd = (
-            spawnSync("sh", ["-c", "command -v sshd || echo /usr/sbin/sshd"], {
-                encoding: "utf8",
-            }).stdout || "/usr/sbin/sshd"
-        ).trim();
-        const r = spawnSync(
-            sshd,
-            ["-T", "-f", path.join(dir, "sshd_config"), "-C", "user=root,host=x,addr=203.0.113.10"],
-            { encoding: "utf8" },
-        );
-        fs.rmSync(dir, { recursive: true, force: true });
-        assert.equal(r.status, 0, r.stderr);
-        const settings = r.stdout.split("\n");
+        const sshd = fs.existsSync("/usr/sbin/sshd") ? "/usr/sbin/sshd" : "sshd";
+        // Debian 12's sshd_config (openssh-server 9.2) includes sshd_config.d/*.conf first, then
+        // sets its own values (X11Forwarding yes, Subsystem sftp): ours must win, and our Match
+        // block must end with our file.
+        const debian = fs.readFileSync("/etc/ssh/sshd_config", "utf8");
+        assert.match(debian, /^Include \/etc\/ssh\/sshd_config\.d\/\*\.conf$/m);
+        const settingsOf = (group: string, user: string) => {
+            fs.writeFileSync(
+                path.join(dir, "10-odoo-platform.conf"),
+                renderSshdConfig().replace("Match Group odoo-people", `Match Group ${group}`),
+            );
+            fs.writeFileSync(
+                path.join(dir, "sshd_config"),
+                debian.replace(
+                    /^Include \/etc\/ssh\/sshd_config\.d\/\*\.conf$/m,
+                    `Include ${dir}/10-odoo-platform.conf\nHostKey ${hostKey}`,
+                ),
+            );
+            const r = spawnSync(
+                sshd,
+                [
+                    "-T",
+                    "-f",
+                    path.join(dir, "sshd_config"),
+                    "-C",
+                    `user=${user},host=x,addr=203.0.113.10`,
+                ],
+                { encoding: "utf8" },
+            );
+            assert.equal(r.status, 0, r.stderr);
+            return r.stdout.split("\n");
+        };
+        // root is no member of odoo-people: the global settings, Debian's X11 forwarding kept.
+        const root = settingsOf("odoo-people", "root");
         for (const line of [
             "passwordauthentication no",
             "kbdinteractiveauthentication no",
             "permitrootlogin without-password",
+            "x11forwarding yes",
+            "authorizedkeysfile .ssh/authorized_keys .ssh/authorized_keys2",
         ]) {
-            assert.ok(settings.includes(line), `${line} in:\n${r.stdout}`);
+            assert.ok(root.includes(line), `${line} in:\n${root.join("\n")}`);
         }
+        // A member (played by root's own group, the one group a test may rely on): the Match.
+        const member = settingsOf("root", "root");
+        for (const line of [
+            "authorizedkeysfile /etc/ssh/authorized_keys/%u",
+            "allowtcpforwarding no",
+            "allowstreamlocalforwarding no",
+            "allowagentforwarding no",
+            "x11forwarding no",
+            "permittunnel no",
+            "permituserrc no",
+        ]) {
+            assert.ok(member.includes(line), `${line} in:\n${member.join("\n")}`);
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it("refuses to render a developer or tester onto production", () => {
