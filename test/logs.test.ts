@@ -22,7 +22,9 @@ import {
 } from "../components/log-shipping";
 import { ConfigError, parseConfig } from "../stacks/config";
 import { LogsRequest, logsCommand, parseRequest } from "../tools/logs";
-import { inputsOf, isSecret } from "./doubles/mock-cloud";
+import { inputsOf, isSecret, runProgram } from "./doubles/mock-cloud";
+import { stagingReference } from "../tools/preview";
+import { loadStackConfig } from "../tools/stack-config";
 import { ROOT, checkWith, exampleConfig, ofType, one, runAppStack, runStack } from "./helpers";
 
 // The form Papertrail shows under Settings > Log Destinations, as App Platform takes it.
@@ -184,6 +186,7 @@ describe("log shipping in the program (mocks)", () => {
             "staging-backup",
             "staging-mailpit",
             "staging-odoo",
+            "staging-odoo-init",
             "staging-postgres",
             "staging-traefik",
         ]);
@@ -196,6 +199,19 @@ describe("log shipping in the program (mocks)", () => {
             logDriver: "journald",
             logOpts: { tag: "{{.Name}}" },
         });
+    });
+
+    it("a preview's Odoo on the dev host logs the same way", async () => {
+        const cfg = loadStackConfig("pr-42");
+        const run = await runProgram({
+            stack: "pr-42",
+            config: cfg.config,
+            secretKeys: cfg.secretKeys,
+            stackReferences: await stagingReference(),
+        });
+        const { inputs } = one(run.resources, "docker:index/container:Container", "pr-42-odoo");
+        assert.equal(inputs.logDriver, "journald");
+        assert.deepEqual(inputs.logOpts, { tag: "{{.Name}}" });
     });
 
     it("a stack with a log service sends its host's lines there (secret), retention from config", async () => {
