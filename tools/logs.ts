@@ -106,8 +106,17 @@ function main(): number {
             encoding: "utf8",
         },
     );
-    if (out.error || out.status !== 0) {
-        console.error(`pulumi stack output failed: ${out.error?.message ?? out.stderr.trim()}`);
+    if (out.error) {
+        console.error(
+            `pulumi could not run (${out.error.message}): install the Pulumi CLI and log in to ` +
+                'the state backend (README, "Deploying for real")',
+        );
+        return 1;
+    }
+    if (out.status !== 0) {
+        console.error(
+            `pulumi stack output --stack ${outputsStack(request)} failed: ${out.stderr.trim()}`,
+        );
         return 1;
     }
     let argv: string[];
