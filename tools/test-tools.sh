@@ -15,6 +15,8 @@
 set -eu
 
 RESTIC_DIR=/opt/odoo-platform/restic
+SBIN=/usr/sbin
+LIBDIR=/usr/lib
 RESTIC_VERSION=0.18.0
 # debian-archive-keyring: Ubuntu lacks it, and it signs trixie.
 PACKAGES="shellcheck cloud-init postgresql postgresql-client debian-archive-keyring sudo openssh-server rsyslog rsyslog-gnutls"
@@ -28,13 +30,14 @@ restic_ok() {
 }
 
 missing() {
-    for tool in shellcheck cloud-init psql pg_dump pg_restore visudo ssh-keygen; do
+    for tool in shellcheck cloud-init psql pg_dump pg_restore ssh-keygen; do
         command -v "$tool" >/dev/null 2>&1 || printf '%s\n' "$tool"
     done
-    # Outside root's PATH on some machines.
-    [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1 || printf '%s\n' "sshd (openssh-server)"
-    [ -x /usr/sbin/rsyslogd ] || command -v rsyslogd >/dev/null 2>&1 || printf '%s\n' "rsyslogd"
-    ls /usr/lib/*/rsyslog/lmnsd_gtls.so >/dev/null 2>&1 || printf '%s\n' "rsyslog-gnutls"
+    # In /usr/sbin, outside a user's PATH on some machines.
+    for tool in visudo sshd rsyslogd; do
+        [ -x "$SBIN/$tool" ] || command -v "$tool" >/dev/null 2>&1 || printf '%s\n' "$tool"
+    done
+    ls "$LIBDIR"/*/rsyslog/lmnsd_gtls.so >/dev/null 2>&1 || printf '%s\n' "rsyslog-gnutls"
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "${PGHOST:-}" ] ||
         printf '%s\n' "initdb (PostgreSQL server)"
     restic_ok || printf '%s\n' "restic $RESTIC_VERSION"
