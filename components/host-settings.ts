@@ -20,14 +20,18 @@ export interface HostSettingsArgs {
     readonly logs?: { readonly service: LogService; readonly destination: pulumi.Input<string> };
 }
 
-/** `sh -s` on the host as root, the script on standard input (never on a command line). */
-export function pipeOverSsh(address: string, script: string): string {
+/**
+ * `sh -s` on the host as root, the script on standard input (never on a command line). The
+ * address comes from the command's environment, so the command itself is known during a preview
+ * (the policy pack and the diff read who gets a login before the host exists).
+ */
+export function pipeOverSsh(script: string): string {
     if (script.includes("\nODOO_PLATFORM_SCRIPT\n")) {
         throw new Error("script contains the heredoc marker");
     }
     return (
         `cat <<'ODOO_PLATFORM_SCRIPT' | ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new ` +
-        `root@${address} sh -s\n${script}ODOO_PLATFORM_SCRIPT\n`
+        `"root@$ODOO_PLATFORM_HOST" sh -s\n${script}ODOO_PLATFORM_SCRIPT\n`
     );
 }
 
@@ -49,9 +53,8 @@ export class HostSettings extends pulumi.ComponentResource {
         this.people = new command.local.Command(
             `${name}-people`,
             {
-                create: pulumi
-                    .output(args.hostAddress)
-                    .apply((ip) => pipeOverSsh(ip, peopleScript)),
+                create: pipeOverSsh(peopleScript),
+                environment: { ODOO_PLATFORM_HOST: args.hostAddress },
                 interpreter: ["/bin/sh", "-c"],
                 triggers: [args.dropletId],
             },
@@ -75,9 +78,8 @@ export class HostSettings extends pulumi.ComponentResource {
         this.logging = new command.local.Command(
             `${name}-logging`,
             {
-                create: pulumi
-                    .all([args.hostAddress, script])
-                    .apply(([ip, s]) => pipeOverSsh(ip, s)),
+                create: script.apply(pipeOverSsh),
+                environment: { ODOO_PLATFORM_HOST: args.hostAddress },
                 interpreter: ["/bin/sh", "-c"],
                 triggers: [args.dropletId],
             },

@@ -526,13 +526,20 @@ describe("people on the hosts (program under mocks)", () => {
         );
         assert.match(
             prod.create,
-            /^cat <<'ODOO_PLATFORM_SCRIPT' \| ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new root@\S+ sh -s\n/,
+            /^cat <<'ODOO_PLATFORM_SCRIPT' \| ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new "root@\$ODOO_PLATFORM_HOST" sh -s\n/,
         );
         assert.match(
             prod.create,
             /STAGE='production'\nODOO_CONTAINER='prod-odoo'\nPOSTGRES_CONTAINER='prod-postgres'\nPROXY_CONTAINER='prod-traefik'\nDATABASE='odoo'\n/,
         );
         assert.match(prod.create, /PREVIEWS='no'/);
+        // The host's address comes from the environment: the command is known during a preview.
+        const env = inputsOf(prod.resource).environment as Record<string, string>;
+        assert.match(String(prod.run.outputs.hostIp), /^\d+\.\d+\.\d+\.\d+$/);
+        assert.deepEqual(env, { ODOO_PLATFORM_HOST: prod.run.outputs.hostIp });
+        // The command as /bin/sh -c runs it, script and all, passes shellcheck.
+        const r = checkWith("shellcheck", ["-s", "sh"], prod.create, ".sh");
+        assert.equal(r.status, 0, r.output);
     });
 
     it("staging's host gets all three, with previews on the dev host", async () => {

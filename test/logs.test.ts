@@ -227,7 +227,7 @@ describe("log shipping in the program (mocks)", () => {
         assert.ok(create.includes(renderJournaldConf(21)));
         assert.match(
             create,
-            /^cat <<'ODOO_PLATFORM_SCRIPT' \| ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new root@\S+ sh -s\n/,
+            /^cat <<'ODOO_PLATFORM_SCRIPT' \| ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new "root@\$ODOO_PLATFORM_HOST" sh -s\n/,
         );
     });
 
