@@ -44,6 +44,8 @@ function readSecrets(cfg: PlatformConfig): Secrets {
         ciPlatformDeployToken: optional("ciPlatformDeployToken"),
         githubWebhookSecret: optional("githubWebhookSecret"),
         appRegistryCredentials: optional("appRegistryCredentials"),
+        logDestination:
+            cfg.logService === undefined ? undefined : config.requireSecret("logDestination"),
     };
 }
 

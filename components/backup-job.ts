@@ -10,6 +10,7 @@ import {
 import { DATA_DIRS } from "./host-rendering";
 import { renderTemplateRefreshScript } from "./preview-scripts";
 import { labelList, pathRouteLabels } from "./traefik-labels";
+import { CONTAINER_LOGGING } from "./log-shipping";
 
 export const BACKUP_IMAGES = {
     /**
@@ -156,6 +157,7 @@ export class BackupJob extends pulumi.ComponentResource {
             `${name}-backup`,
             {
                 name: `${name}-backup`,
+                ...CONTAINER_LOGGING,
                 image: schedulerImage.imageId,
                 command: ["crond", "-f", "-l", "8"],
                 envs,
@@ -203,6 +205,7 @@ export class BackupJob extends pulumi.ComponentResource {
                 `${name}-backup-health`,
                 {
                     name: `${name}-backup-health`,
+                    ...CONTAINER_LOGGING,
                     image: healthImage.imageId,
                     command: ["httpd", "-f", "-p", "8080", "-h", "/srv/www"],
                     envs: [`SPOOL=${DATA_DIRS.backups}`],

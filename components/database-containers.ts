@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DATA_DIRS } from "./host-rendering";
 import { GRANT_SQL } from "./managed-database";
 import type { ContainersContext } from "./odoo-containers";
+import { CONTAINER_LOGGING } from "./log-shipping";
 
 /** Odoo's role in the database container. */
 export const DB_USER = "odoo";
@@ -32,6 +33,7 @@ export function createPostgres(ctx: ContainersContext): docker.Container | undef
         pgName,
         {
             name: pgName,
+            ...CONTAINER_LOGGING,
             image: ctx.image("postgres", args.postgresImage).imageId,
             envs: [
                 `POSTGRES_USER=${DB_USER}`,
@@ -72,6 +74,7 @@ export function createDatabaseGrant(ctx: ContainersContext): docker.Container | 
         `${name}-db-grant`,
         {
             name: `${name}-db-grant`,
+            ...CONTAINER_LOGGING,
             image: ctx.image("postgres", args.postgresImage).imageId,
             command: [
                 "sh",

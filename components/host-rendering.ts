@@ -5,6 +5,8 @@
  * (`cloud-init schema`, `shellcheck`).
  */
 
+import { renderDockerDaemonJson } from "./log-shipping";
+
 export const DATA_MOUNT = "/mnt/odoo-data";
 /** uid:gid of the `odoo` user in the official odoo:17.0+ images. */
 export const ODOO_UID = 100;
@@ -59,8 +61,11 @@ function indent(text: string, spaces: number): string {
 }
 
 /**
- * cloud-init for the droplet: install Docker, mount the data volume, prepare its directories.
- * Nothing else: every container is a Pulumi resource, so refresh and drift detection see it.
+ * cloud-init for the droplet: install Docker (every container logging to journald), the log
+ * shipper (rsyslog with TLS) and sudo, no password login over SSH, mount the data volume, prepare
+ * its directories. Nothing else: every container is a Pulumi resource, so refresh and drift
+ * detection see it, and people and log settings change over SSH (HostSettings) without replacing
+ * the droplet.
  */
 export function renderCloudInit(volumeName: string): string {
     if (!/^[a-z0-9-]{1,64}$/.test(volumeName)) {
@@ -71,12 +76,21 @@ export function renderCloudInit(volumeName: string): string {
     return `#cloud-config
 package_update: true
 package_upgrade: true
+ssh_pwauth: false
 packages:
   - docker.io
   - unattended-upgrades
+  - rsyslog
+  - rsyslog-gnutls
+  - sudo
 mounts:
   - [${volumeDevice(volumeName)}, ${DATA_MOUNT}, ext4, "defaults,nofail,discard,noatime", "0", "2"]
 write_files:
+  - path: /etc/docker/daemon.json
+    owner: root:root
+    permissions: "0644"
+    content: |
+${indent(renderDockerDaemonJson(), 6)}
   - path: /usr/local/sbin/odoo-host-prepare
     owner: root:root
     permissions: "0755"

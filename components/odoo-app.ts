@@ -17,6 +17,7 @@ import {
 } from "./app-spec";
 import { IMAGES, MAILPIT_SETTINGS } from "./odoo-containers";
 import { ManagedDatabase } from "./managed-database";
+import { appLogDestinations } from "./log-shipping";
 import { ODOO_HTTP_PORT, OdooSettings } from "./odoo-settings";
 
 /** The session store: a small Valkey cluster; a session outlives every deploy and instance. */
@@ -56,6 +57,8 @@ export interface OdooAppArgs {
      * the one `up` that rotates a secret.
      */
     readonly pushSecrets: boolean;
+    /** The log service's destination (Papertrail, secret). @default none: App Platform's own */
+    readonly logDestination?: pulumi.Input<string>;
     /** Production: protect the session store. */
     readonly protect: boolean;
     readonly tags: readonly string[];
@@ -175,10 +178,18 @@ export class OdooApp extends pulumi.ComponentResource {
 
     /** Web and Mailpit services, the cron worker when crons run, the upgrade job. */
     private appComponents(): AppComponents {
-        const services = [this.webService(), ...this.mailpitService()];
-        const workers = this.args.odoo.maxCronThreads > 0 ? [this.cronWorker()] : [];
-        const jobs = [this.upgradeJob()];
+        const logs = this.logDestinations();
+        const services = [this.webService(), ...this.mailpitService()].map(logs);
+        const workers = (this.args.odoo.maxCronThreads > 0 ? [this.cronWorker()] : []).map(logs);
+        const jobs = [this.upgradeJob()].map(logs);
         return { services, workers, jobs };
+    }
+
+    /** Every component's log lines to the stack's log service, when it has one. */
+    private logDestinations(): <T extends object>(component: T) => T {
+        const endpoint = this.args.logDestination;
+        if (endpoint === undefined) return (c) => c;
+        return (c) => ({ ...c, logDestinations: appLogDestinations(pulumi.secret(endpoint)) });
     }
 
     /** Spec paths holding secrets, which App Platform answers re-encrypted (see `pushSecrets`). */

@@ -23,6 +23,7 @@ import {
     renderOdooConf,
 } from "./odoo-settings";
 import { labelList, traefikFlags, traefikLabels } from "./traefik-labels";
+import { CONTAINER_LOGGING } from "./log-shipping";
 
 /**
  * Images the platform runs besides Odoo, pinned so that `up` never pulls a surprise, each on a
@@ -197,6 +198,7 @@ export class OdooContainers extends pulumi.ComponentResource {
             `${name}-traefik`,
             {
                 name: `${name}-traefik`,
+                ...CONTAINER_LOGGING,
                 image: ctx.image("traefik", IMAGES.traefik).imageId,
                 command: traefikFlags({ acmeEmail: args.acmeEmail, network: ctx.netName }),
                 envs: [
@@ -235,6 +237,7 @@ export class OdooContainers extends pulumi.ComponentResource {
             `${name}-mailpit`,
             {
                 name: `${name}-mailpit`,
+                ...CONTAINER_LOGGING,
                 image: ctx.image("mailpit", IMAGES.mailpit).imageId,
                 envs: [
                     ...Object.entries(MAILPIT_SETTINGS).map(([k, v]) => `${k}=${v}`),
@@ -319,6 +322,7 @@ export class OdooContainers extends pulumi.ComponentResource {
             this.odooContainerName,
             {
                 name: this.odooContainerName,
+                ...CONTAINER_LOGGING,
                 image: image.imageId,
                 command: odooFlags(settings),
                 envs: managed

@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { APP_ENTRYPOINT, OdooVersion, initRunCommand } from "./app-spec";
 import { postgresConnection } from "./database-containers";
 import { DATA_DIRS } from "./host-rendering";
+import { CONTAINER_LOGGING } from "./log-shipping";
 import type { ContainersContext } from "./odoo-containers";
 import { ODOO_DATA_DIR, OdooSettings } from "./odoo-settings";
 
@@ -37,6 +38,7 @@ export function createOdooInit(
         `${name}-odoo-init`,
         {
             name: `${name}-odoo-init`,
+            ...CONTAINER_LOGGING,
             image: image.imageId,
             command: initRunCommand(settings, version),
             // libpq's variables: the entrypoint's psql and Odoo (no --db_host) both read them.

@@ -19,6 +19,7 @@ import {
     renderPrDeleteScript,
 } from "./preview-scripts";
 import { labelList, traefikLabels } from "./traefik-labels";
+import { CONTAINER_LOGGING } from "./log-shipping";
 
 /** What the staging stack exports about its dev host (read through a StackReference). */
 export interface DevHost {
@@ -146,6 +147,7 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
             `${name}-odoo`,
             {
                 name: `${name}-odoo`,
+                ...CONTAINER_LOGGING,
                 image: image.imageId,
                 command: odooFlags(settings),
                 envs: [

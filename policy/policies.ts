@@ -1,4 +1,5 @@
 import { Policies } from "@pulumi/policy";
+import { accessProductionAdmins } from "./access-production-admins";
 import { appPlatformProductionScale } from "./app-platform-production-scale";
 import { appPlatformStateOffDisk } from "./app-platform-state-off-disk";
 import { appPlatformUpgradeJob } from "./app-platform-upgrade-job";
@@ -43,6 +44,7 @@ export const policies: Policies = [
     appPlatformStateOffDisk,
     appPlatformUpgradeJob,
     appPlatformProductionScale,
+    accessProductionAdmins,
     hygieneDropletMonitoring,
     hygieneTags,
     hygieneContainerLimits,

@@ -14,6 +14,10 @@ import { OdooHost } from "../components/odoo-host";
 import { OdooSettings } from "../components/odoo-settings";
 import { DnsRecordSpec, WildcardDns } from "../components/wildcard-dns";
 import { PlatformConfig } from "./config";
+import * as digitalocean from "@pulumi/digitalocean";
+import { HostSettings } from "../components/host-settings";
+import { parseLogDestination } from "../components/log-shipping";
+import { postgresName } from "../components/database-containers";
 
 /** Secret config values, as pulumi secrets from `config.requireSecret`. */
 export interface Secrets {
@@ -32,6 +36,8 @@ export interface Secrets {
     readonly githubWebhookSecret?: pulumi.Output<string>;
     /** App Platform: `<user>:<token>` for a private image. */
     readonly appRegistryCredentials?: pulumi.Output<string>;
+    /** With logService: where every log line goes. */
+    readonly logDestination?: pulumi.Output<string>;
 }
 
 /** What differs between the environments a stack builder asks for. */
@@ -196,8 +202,13 @@ function databaseUri(db: ManagedDatabase, database: string): pulumi.Output<strin
 }
 
 /** The managed PostgreSQL cluster of `database: managed`, on either runtime. */
-function managedDatabase(cfg: PlatformConfig, plan: EnvironmentPlan, vpcId?: pulumi.Input<string>) {
-    return new ManagedDatabase(`${plan.name}-db`, {
+function managedDatabase(
+    cfg: PlatformConfig,
+    secrets: Secrets,
+    plan: EnvironmentPlan,
+    vpcId?: pulumi.Input<string>,
+) {
+    const db = new ManagedDatabase(`${plan.name}-db`, {
         region: cfg.region,
         version: cfg.databaseVersion,
         size: cfg.databaseSize,
@@ -208,6 +219,35 @@ function managedDatabase(cfg: PlatformConfig, plan: EnvironmentPlan, vpcId?: pul
         allowMajorUpgrade: cfg.allowDatabaseMajorUpgrade,
         tags: tagsOf(cfg),
     });
+    const logs = logsOf(cfg, secrets);
+    if (logs !== undefined) {
+        // PostgreSQL's own log lines, to the same service as Odoo's.
+        const dest = pulumi
+            .output(logs.destination)
+            .apply((d) => parseLogDestination(logs.service, d));
+        new digitalocean.DatabaseLogsinkRsyslog(
+            `${plan.name}-db-logs`,
+            {
+                clusterId: db.cluster.id,
+                name: `odoo-${plan.name}-${logs.service}`,
+                server: dest.host,
+                port: dest.port,
+                tls: true,
+                format: "rfc5424",
+            },
+            { parent: db },
+        );
+    }
+    return db;
+}
+
+/** The log service and its destination, when the stack ships its logs. */
+function logsOf(cfg: PlatformConfig, secrets: Secrets) {
+    if (cfg.logService === undefined) return undefined;
+    if (secrets.logDestination === undefined) {
+        throw new Error("logService needs the logDestination secret");
+    }
+    return { service: cfg.logService, destination: secrets.logDestination };
 }
 
 /**
@@ -221,7 +261,7 @@ function buildAppEnvironment(
     plan: EnvironmentPlan,
 ): Environment {
     const production = cfg.stage === "production";
-    const database = managedDatabase(cfg, plan);
+    const database = managedDatabase(cfg, secrets, plan);
     const odooHost = `${plan.records[0].name}.${cfg.domain}`;
     const mailpitHost = plan.mailpitRecord ? `${plan.mailpitRecord}.${cfg.domain}` : undefined;
     const settings = odooSettings(cfg);
@@ -240,6 +280,7 @@ function buildAppEnvironment(
         smtpPassword: production ? secrets.smtpPassword : undefined,
         mailpitUiPassword: production ? undefined : secrets.mailpitUiPassword,
         pushSecrets: cfg.appPushSecrets,
+        logDestination: logsOf(cfg, secrets)?.destination,
         protect: production,
         tags: tagsOf(cfg),
     });
@@ -325,7 +366,7 @@ function buildDropletEnvironment(
 
     let managed: ManagedDatabase | undefined;
     if (cfg.database === "managed") {
-        managed = managedDatabase(cfg, plan, host.vpc.id);
+        managed = managedDatabase(cfg, secrets, plan, host.vpc.id);
         managed.trust([{ type: "droplet", value: host.dropletId }]);
     }
 
@@ -371,6 +412,24 @@ function buildDropletEnvironment(
                       schedule: cfg.backupSchedule,
                   }
                 : undefined,
+    });
+
+    new HostSettings(`${plan.name}-settings`, {
+        hostAddress: host.ipAddress,
+        dropletId: host.dropletId,
+        ready: host.ready,
+        people: cfg.people,
+        entry: {
+            stage: production ? "production" : "staging",
+            odooContainer: containers.odooContainerName,
+            postgresContainer: containers.postgres ? postgresName(plan.name) : undefined,
+            proxyContainer: `${plan.name}-traefik`,
+            database: cfg.odooDatabase,
+            addonsPath: cfg.odooAddonsPath,
+            previews: cfg.stage === "staging",
+        },
+        logRetentionDays: cfg.logRetentionDays,
+        logs: logsOf(cfg, secrets),
     });
 
     const monitoring = new Monitoring(`${plan.name}-mon`, {

@@ -767,6 +767,7 @@ describe("stack files as Pulumi reads them", () => {
             withLines(prodFile, [
                 ...secureLines(onDroplet),
                 "odoo-platform:alertSlackChannel: '#ops'",
+                "odoo-platform:logService: papertrail",
             ]),
             "Pulumi.prod.yaml",
         );

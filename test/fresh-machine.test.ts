@@ -49,6 +49,8 @@ function machine(stubs: Record<string, string>) {
         fs
             .readFileSync(SCRIPT, "utf8")
             .replace("RESTIC_DIR=/opt/odoo-platform/restic", `RESTIC_DIR=${dir}/restic`)
+            .replace("SBIN=/usr/sbin", `SBIN=${dir}/sbin`)
+            .replace("LIBDIR=/usr/lib", `LIBDIR=${dir}/lib`)
             .replace("trixie=/etc/apt/sources.list.d/", `trixie=${dir}/`),
     );
     const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
@@ -84,7 +86,7 @@ describe("a fresh machine: what npm test needs, brought or named", () => {
         assert.equal(r.status, 1);
         assert.match(
             r.stderr,
-            /^the tests need shellcheck, cloud-init, psql, pg_dump, pg_restore, (initdb \(PostgreSQL server\), )?restic 0\.18\.0\. Install them with: sudo sh tools\/test-tools\.sh install\n$/,
+            /^the tests need shellcheck, cloud-init, psql, pg_dump, pg_restore, ssh-keygen, visudo, sshd, rsyslogd, rsyslog-gnutls, (initdb \(PostgreSQL server\), )?restic 0\.18\.0\. Install them with: sudo sh tools\/test-tools\.sh install\n$/,
         );
         assert.deepEqual(
             r.calls.filter((c) => c.startsWith("apt-get")),
@@ -110,7 +112,7 @@ describe("a fresh machine: what npm test needs, brought or named", () => {
         const apt = calls.filter((c) => c.startsWith("apt-get"));
         assert.equal(
             apt[1],
-            "apt-get install -y -qq --no-install-recommends shellcheck cloud-init postgresql postgresql-client debian-archive-keyring",
+            "apt-get install -y -qq --no-install-recommends shellcheck cloud-init postgresql postgresql-client debian-archive-keyring sudo openssh-server rsyslog rsyslog-gnutls",
         );
         // trixie is read from a sources file of its own, for one download, then forgotten.
         assert.match(

@@ -54,7 +54,7 @@ describe("offline preview, end to end", function () {
     it("`npm run preview` plans staging with its cost and a clean policy result", () => {
         const r = npmPreview([]);
         assert.equal(r.status, 0, r.stderr);
-        assert.match(r.stdout, /^Offline plan of stack "staging": 54 resources$/m);
+        assert.match(r.stdout, /^Offline plan of stack "staging": 57 resources$/m);
         for (const piece of [
             "digitalocean:Droplet staging-droplet",
             "digitalocean:Volume staging-data",
@@ -67,7 +67,7 @@ describe("offline preview, end to end", function () {
             assert.ok(r.stdout.includes(piece), piece);
         }
         assert.match(r.stdout, /Estimated monthly cost: \$29\.00/);
-        assert.match(r.stdout, /Policy pack odoo-platform: 22 policies, no violations\./);
+        assert.match(r.stdout, /Policy pack odoo-platform: 23 policies, no violations\./);
     });
 
     it("previews the App Platform examples from examples/ with the README's command, clean", () => {
@@ -96,7 +96,7 @@ describe("offline preview, end to end", function () {
                 r.stdout,
                 new RegExp(`Estimated monthly cost: \\$${usd.replace(".", "\\.")}`),
             );
-            assert.match(r.stdout, /Policy pack odoo-platform: 22 policies, no violations\./);
+            assert.match(r.stdout, /Policy pack odoo-platform: 23 policies, no violations\./);
         }
     });
 
@@ -105,7 +105,8 @@ describe("offline preview, end to end", function () {
         assert.equal(r.status, 0, r.stderr);
         const out = JSON.parse(r.stdout);
         assert.equal(out.stack, "prod");
-        assert.equal(out.resources.length, 54);
+        // 54 and the host settings (the component, its people and its logging commands)
+        assert.equal(out.resources.length, 57);
         for (const res of out.resources) {
             assert.deepEqual(Object.keys(res).sort(), [
                 "dependencies",

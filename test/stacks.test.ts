@@ -50,6 +50,8 @@ describe("staging stack (offline, mocked cloud)", function () {
             "odoo-platform:monitoring:Monitoring": 1,
             "odoo-platform:backup:BackupJob": 1,
             "odoo-platform:github:GithubWiring": 1,
+            // People and logging, applied over SSH (components/host-settings.ts).
+            "odoo-platform:host:HostSettings": 1,
             // Environments staging (deployments) and preview (pull requests), the build's variables.
             "github:index/repositoryEnvironment:RepositoryEnvironment": 2,
             "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": 5,
@@ -62,7 +64,8 @@ describe("staging stack (offline, mocked cloud)", function () {
             [T.ip]: 1,
             [T.ipAssign]: 1,
             [T.firewall]: 1,
-            [T.ready]: 1,
+            // staging-ready, staging-settings-people, staging-settings-logging
+            [T.ready]: 3,
             [T.dockerProvider]: 1,
             [T.token]: 1,
             [T.record]: 3,

@@ -35,6 +35,8 @@ export function placeholder(key: string): string {
             return `https://hooks.slack.com/services/${marker}`;
         case "appRegistryCredentials":
             return `preview-placeholder:${marker}`;
+        case "logDestination":
+            return `syslog+tls://${marker}.papertrailapp.com:10000`;
         default:
             return marker;
     }

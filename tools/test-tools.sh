@@ -1,6 +1,7 @@
 #!/bin/sh
 # The real tools the test suite runs: shellcheck and cloud-init (validators of what the program
-# renders), PostgreSQL (server and client: backups, restores, preview clones and roles), and
+# renders), visudo, sshd and rsyslogd (validators of the hosts' sudoers, sshd and log-forward
+# files: the releases Debian 12 droplets run), PostgreSQL (server and client: backups, restores, preview clones and roles), and
 # restic 0.18.0 (the release the backup job deploys).
 #
 #   sh tools/test-tools.sh check     exit 0 when all are here, else name what is missing
@@ -14,9 +15,11 @@
 set -eu
 
 RESTIC_DIR=/opt/odoo-platform/restic
+SBIN=/usr/sbin
+LIBDIR=/usr/lib
 RESTIC_VERSION=0.18.0
 # debian-archive-keyring: Ubuntu lacks it, and it signs trixie.
-PACKAGES="shellcheck cloud-init postgresql postgresql-client debian-archive-keyring"
+PACKAGES="shellcheck cloud-init postgresql postgresql-client debian-archive-keyring sudo openssh-server rsyslog rsyslog-gnutls"
 
 restic_ok() {
     for bin in "$RESTIC_DIR/usr/bin/restic" "$(command -v restic || true)"; do
@@ -27,9 +30,14 @@ restic_ok() {
 }
 
 missing() {
-    for tool in shellcheck cloud-init psql pg_dump pg_restore; do
+    for tool in shellcheck cloud-init psql pg_dump pg_restore ssh-keygen; do
         command -v "$tool" >/dev/null 2>&1 || printf '%s\n' "$tool"
     done
+    # In /usr/sbin, outside a user's PATH on some machines.
+    for tool in visudo sshd rsyslogd; do
+        [ -x "$SBIN/$tool" ] || command -v "$tool" >/dev/null 2>&1 || printf '%s\n' "$tool"
+    done
+    ls "$LIBDIR"/*/rsyslog/lmnsd_gtls.so >/dev/null 2>&1 || printf '%s\n' "rsyslog-gnutls"
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "${PGHOST:-}" ] ||
         printf '%s\n' "initdb (PostgreSQL server)"
     restic_ok || printf '%s\n' "restic $RESTIC_VERSION"

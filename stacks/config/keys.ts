@@ -108,7 +108,30 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
         type: "array",
         description: "CIDRs allowed to reach SSH (22/tcp); the deploying machine must be in one.",
     },
-    sshPublicKey: { type: "string", description: "Public key installed on the droplet for root." },
+    sshPublicKey: {
+        type: "string",
+        description:
+            "The platform's deploy key (root, key only): Pulumi's Docker provider and CI; people use their own (people).",
+    },
+    people: {
+        type: "object",
+        description:
+            "Droplet runtime: who may log in, {<login>: {role: admin|developer|tester, sshKey}}; production takes admins only.",
+    },
+    logService: {
+        type: "string",
+        description:
+            "Log service every log line of the stack goes to: papertrail. Unset: host only.",
+    },
+    logRetentionDays: {
+        type: "integer",
+        description: "Days each host keeps its own copy of every log line (journald).",
+    },
+    logDestination: {
+        type: "string",
+        secret: true,
+        description: "With logService: the destination, syslog+tls://logsN.papertrailapp.com:PORT.",
+    },
     acmeEmail: { type: "string", description: "Contact e-mail for Let's Encrypt certificates." },
     manageZoneSettings: {
         type: "boolean",

@@ -17,6 +17,28 @@ import {
     smtpChecks,
 } from "./concerns";
 import { ConfigProblem, renderFound } from "./problems";
+import { logDestinationProblem } from "../../components/log-shipping";
+
+/** logService and its destination (secret) go together, the destination in the service's form. */
+function logChecks(
+    c: Readonly<Record<string, unknown>>,
+    issue: (key: string, message: string) => void,
+): void {
+    const dest = c.logDestination;
+    if (c.logService === undefined) {
+        if (dest !== undefined) {
+            issue("logService", "is required with logDestination: name the service (papertrail)");
+        }
+        return;
+    }
+    if (c.logService !== "papertrail") return; // the schema names the services
+    if (typeof dest !== "string" || dest.length === 0) {
+        issue("logDestination", "must be set as a secret with logService: where the logs go");
+        return;
+    }
+    const problem = logDestinationProblem("papertrail", dest);
+    if (problem !== undefined) issue("logDestination", problem);
+}
 
 /**
  * Rules across keys and stages. They run on the raw input even when single keys are malformed,
@@ -148,6 +170,19 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
                 "must be set as a secret of at least 12 characters: captured mail is customer data",
             );
         }
+    }
+    logChecks(c, issue);
+    if (
+        runtimeOf(c) === "app-platform" &&
+        typeof c.people === "object" &&
+        c.people !== null &&
+        Object.keys(c.people).length > 0
+    ) {
+        issue(
+            "people",
+            "is for the droplet runtime: App Platform has no host to log in to. Give people " +
+                "DigitalOcean team roles; `doctl apps console <app-id> web` opens a shell there",
+        );
     }
     runtimeChecks(stage, c, issue);
     return problems;

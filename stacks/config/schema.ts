@@ -15,6 +15,8 @@ import { DATABASE_SIZES, DROPLET_SIZES } from "../prices";
 import { cronProblem } from "../../components/cron";
 import { vpcRangeProblem } from "./network";
 import { odooMemoryNeedMb } from "./sizing";
+import { Person, ROLES, peopleProblems, sshKeyProblem } from "../../components/host-access";
+import { LOG_SERVICES } from "../../components/log-shipping";
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -120,6 +122,51 @@ export function configSchema(
                         "must be an OpenSSH public key (ssh-ed25519 AAAA...)",
                     ),
             ),
+            // A map by login name (Pulumi's project config declares no list of objects):
+            // {alice: {role: admin, sshKey: "ssh-ed25519 AAAA..."}}.
+            people: z
+                .record(
+                    // Login names are checked with the list below, so that one run names
+                    // every problem.
+                    z.string(),
+                    z
+                        .object(
+                            {
+                                sshKey: z
+                                    .string({ error: "is required: the person's own public key" })
+                                    .superRefine((k, ctx) => {
+                                        const problem = sshKeyProblem(k);
+                                        if (problem !== undefined)
+                                            ctx.addIssue({ code: "custom", message: problem });
+                                    }),
+                                role: z.enum(ROLES, {
+                                    error: "must be admin, developer or tester (Odoo.sh's roles)",
+                                }),
+                            },
+                            { error: "must be {role, sshKey}" },
+                        )
+                        .strict(),
+                    { error: "must be a map of login name to {role, sshKey}" },
+                )
+                .transform((m) => Object.entries(m).map(([name, p]): Person => ({ name, ...p })))
+                .superRefine((people, ctx) => {
+                    for (const [at, message] of peopleProblems(stage, people)) {
+                        const m = /^\[(\d+)\](?:\.(\w+))?$/.exec(at);
+                        const person = m ? people[Number(m[1])] : undefined;
+                        const field = m?.[2];
+                        ctx.addIssue({
+                            code: "custom",
+                            message,
+                            path: person ? [person.name, ...(field ? [field] : [])] : [],
+                        });
+                    }
+                })
+                .default([]),
+            logService: z
+                .enum(LOG_SERVICES, { error: `must be a log service: ${LOG_SERVICES.join(", ")}` })
+                .optional(),
+            logRetentionDays: int(1, 365, "days").default(d.logRetentionDays),
+            logDestination: z.string().optional(),
             acmeEmail: z
                 .string({ error: "is required: Let's Encrypt sends expiry notices there" })
                 .regex(EMAIL, "must be an e-mail address"),

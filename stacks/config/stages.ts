@@ -13,6 +13,7 @@ export const STAGE_DEFAULTS = {
         databaseSize: "db-s-1vcpu-2gb",
         databaseNodeCount: 2,
         appInstanceCount: 2,
+        logRetentionDays: 30,
     },
     staging: {
         dropletSize: "s-2vcpu-4gb",
@@ -25,6 +26,7 @@ export const STAGE_DEFAULTS = {
         databaseSize: "db-s-1vcpu-1gb",
         databaseNodeCount: 1,
         appInstanceCount: 1,
+        logRetentionDays: 14,
     },
     preview: {
         dropletSize: "s-2vcpu-4gb",
@@ -38,6 +40,7 @@ export const STAGE_DEFAULTS = {
         databaseSize: "db-s-1vcpu-1gb",
         databaseNodeCount: 1,
         appInstanceCount: 1,
+        logRetentionDays: 14,
     },
 } as const satisfies Record<Stage, object>;
 
@@ -182,7 +185,8 @@ export type SecretKey =
     | "ciSshPrivateKey"
     | "ciPlatformDeployToken"
     | "githubWebhookSecret"
-    | "appRegistryCredentials";
+    | "appRegistryCredentials"
+    | "logDestination";
 
 /** Secrets a stage must have; the offline preview fills exactly these with placeholders. */
 export function requiredSecrets(
@@ -213,5 +217,6 @@ export function requiredSecrets(
         ...base,
         ...(wired ? ciSecretsOf(stage, app ? "app-platform" : "droplet") : []),
         ...(dispatch ? (["githubWebhookSecret"] as const) : []),
+        ...(raw[`${PROJECT}:logService`] !== undefined ? (["logDestination"] as const) : []),
     ];
 }
