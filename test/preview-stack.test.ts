@@ -260,6 +260,7 @@ describe("preview database scripts on a real PostgreSQL", function () {
             SPOOL: path.join(dir, "spool"),
             MAILPIT_HOST: "staging-mailpit",
             BASE_URL: "https://staging.example.com",
+            ANONYMIZE: "off",
             PR_DB_PASSWORD: prSecret("dev-host-password", 1, "role"),
         };
         createOdooDatabase(env, "odoo_staging", fsRoot(), {
@@ -468,6 +469,7 @@ describe("preview roles on a real PostgreSQL: a PR's Odoo reaches its own databa
             SPOOL: path.join(dir, "spool"),
             MAILPIT_HOST: "staging-mailpit",
             BASE_URL: "https://staging.example.com",
+            ANONYMIZE: "off",
         };
         createOdooDatabase(env, "odoo_staging", path.join(dir, "filestore"), {
             partners: 200,

@@ -136,6 +136,8 @@ describe("neutralization on a real Odoo: staging refresh, preview template, PR c
             BASE_URL: STAGING_URL,
             MAILPIT_HOST: MAILPIT,
             MAILPIT_PORT: "1025",
+            // The default of staging: Odoo then serves the anonymized copy and admin logs in.
+            ANONYMIZE: "personal-data",
         };
         // Production: Odoo's mail and the example repository's modules, installed by Odoo.
         await runner.initDatabase(PROD, ["base", "web", "mail", "example_reminder"], {
