@@ -18,6 +18,7 @@ import {
     renderPrCreateScript,
     renderPrDeleteScript,
 } from "./preview-scripts";
+import { OPEN_PATHS } from "./door";
 import { labelList, traefikLabels } from "./traefik-labels";
 
 /** What the staging stack exports about its dev host (read through a StackReference). */
@@ -40,6 +41,8 @@ export interface DevHost {
     readonly max: number;
     /** Memory limit of a preview Odoo in MB. */
     readonly memoryMb: number;
+    /** The non-production door every router names (`nonprod-door@docker`, see door.ts). */
+    readonly door: string;
 }
 
 export interface PreviewEnvironmentArgs {
@@ -167,6 +170,8 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
                         noindex: true,
                         network: args.dev.network,
                         wildcardDomain: args.dev.devDomain,
+                        door: args.dev.door,
+                        openPaths: OPEN_PATHS,
                     }),
                     "odoo-platform.pr": String(n),
                 }),

@@ -174,6 +174,7 @@ export type SecretKey =
     | "postgresPassword"
     | "smtpPassword"
     | "mailpitUiPassword"
+    | "nonProdAccessPassword"
     | "alertSlackUrl"
     | "resticPassword"
     | "ciPulumiPassphrase"
@@ -206,6 +207,7 @@ export function requiredSecrets(
                   "adminPassword",
                   ...(managed ? [] : (["postgresPassword"] as const)),
                   "mailpitUiPassword",
+                  ...(app ? [] : (["nonProdAccessPassword"] as const)),
               ];
     const wired = raw[`${PROJECT}:githubRepository`] !== undefined;
     const dispatch = raw[`${PROJECT}:githubDispatchUrl`] !== undefined;
