@@ -64,11 +64,19 @@ const PHONE = `'+000 ' || lpad(t.id::text, 9, '0')`;
 export const ANONYMIZED_COLUMNS: readonly AnonymizedColumn[] = [
     { table: "res_partner", column: "name", value: pseudo("name", PARTNER_NAME) },
     { table: "res_partner", column: "email", value: pseudo("email", PARTNER_EMAIL) },
-    { table: "res_partner", column: "email_normalized", value: pseudo("email_normalized", PARTNER_EMAIL) },
+    {
+        table: "res_partner",
+        column: "email_normalized",
+        value: pseudo("email_normalized", PARTNER_EMAIL),
+    },
     { table: "res_partner", column: "phone", value: pseudo("phone", PHONE) },
     { table: "res_partner", column: "mobile", value: pseudo("mobile", PHONE) },
     { table: "res_partner", column: "phone_sanitized", value: "NULL" },
-    { table: "res_partner", column: "street", value: pseudo("street", `t.id || ' Anonymized Street'`) },
+    {
+        table: "res_partner",
+        column: "street",
+        value: pseudo("street", `t.id || ' Anonymized Street'`),
+    },
     { table: "res_partner", column: "street2", value: "NULL" },
     // A tax id keeps its country prefix (taxes and fiscal positions read it), not its number.
     {
@@ -79,8 +87,16 @@ export const ANONYMIZED_COLUMNS: readonly AnonymizedColumn[] = [
             `CASE WHEN t.vat ~ '^[A-Za-z]{2}' THEN upper(left(t.vat, 2)) ELSE '' END || lpad(t.id::text, 10, '0')`,
         ),
     },
-    { table: "res_partner", column: "company_registry", value: pseudo("company_registry", `'REG' || t.id`) },
-    { table: "res_partner", column: "company_name", value: pseudo("company_name", `'Company ' || t.id`) },
+    {
+        table: "res_partner",
+        column: "company_registry",
+        value: pseudo("company_registry", `'REG' || t.id`),
+    },
+    {
+        table: "res_partner",
+        column: "company_name",
+        value: pseudo("company_name", `'Company ' || t.id`),
+    },
     { table: "res_partner", column: "website", value: "NULL" },
     { table: "res_partner", column: "comment", value: "NULL" },
     { table: "res_partner", column: "partner_latitude", value: "NULL" },
@@ -92,13 +108,21 @@ export const ANONYMIZED_COLUMNS: readonly AnonymizedColumn[] = [
     { table: "res_users", column: "totp_secret", value: "NULL" },
     { table: "res_users", column: "oauth_uid", value: "NULL" },
     { table: "res_users", column: "oauth_access_token", value: "NULL" },
-    { table: "res_partner_bank", column: "acc_number", value: `'ANON' || lpad(t.id::text, 12, '0')` },
+    {
+        table: "res_partner_bank",
+        column: "acc_number",
+        value: `'ANON' || lpad(t.id::text, 12, '0')`,
+    },
     {
         table: "res_partner_bank",
         column: "sanitized_acc_number",
         value: `'ANON' || lpad(t.id::text, 12, '0')`,
     },
-    { table: "res_partner_bank", column: "acc_holder_name", value: pseudo("acc_holder_name", `'Holder ' || t.id`) },
+    {
+        table: "res_partner_bank",
+        column: "acc_holder_name",
+        value: pseudo("acc_holder_name", `'Holder ' || t.id`),
+    },
 ];
 
 /** Which rows of each table are anonymized. */

@@ -43,7 +43,8 @@ export function apr1(password: string, salt: string): string {
     const pw = Buffer.from(password, "utf8");
     const magic = Buffer.from("$apr1$");
     const s = Buffer.from(salt);
-    const md5 = (...parts: Buffer[]) => crypto.createHash("md5").update(Buffer.concat(parts)).digest();
+    const md5 = (...parts: Buffer[]) =>
+        crypto.createHash("md5").update(Buffer.concat(parts)).digest();
     const alt = md5(pw, s, pw);
     const ctx: Buffer[] = [pw, magic, s];
     for (let i = pw.length; i > 0; i -= 16) ctx.push(alt.subarray(0, Math.min(16, i)));

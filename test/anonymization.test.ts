@@ -10,7 +10,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ANONYMIZED_MARKER } from "../components/anonymization";
-import { PLATFORM_EXTRAS_SQL, prelude, renderBackupScript, renderRestoreScript } from "../components/backup-scripts";
+import {
+    PLATFORM_EXTRAS_SQL,
+    prelude,
+    renderBackupScript,
+    renderRestoreScript,
+} from "../components/backup-scripts";
 import { renderTemplateRefreshScript } from "../components/preview-scripts";
 import { NEUTRALIZE_EMULATION_SQL, createOdooDatabase } from "./doubles/odoo-fixture";
 import { PEOPLE, addPeople } from "./doubles/odoo-people";
@@ -207,7 +212,10 @@ describe("anonymized copies on a real PostgreSQL", function () {
             .split("\n")
             .filter((l) => l.includes("gate:"))
             .map((l) => l.trim());
-        assert.ok(lines.includes(`gate: ${ANONYMIZED_MARKER} is not set: the copy was not anonymized`), r.out);
+        assert.ok(
+            lines.includes(`gate: ${ANONYMIZED_MARKER} is not set: the copy was not anonymized`),
+            r.out,
+        );
         for (const kept of [
             "res_partner keep their name",
             "res_partner keep their email",
@@ -217,16 +225,25 @@ describe("anonymized copies on a real PostgreSQL", function () {
             "res_users keep their password",
             "res_partner_bank keep their acc_number",
         ]) {
-            assert.ok(lines.some((l) => l.endsWith(kept)), `${kept}\n${r.out}`);
+            assert.ok(
+                lines.some((l) => l.endsWith(kept)),
+                `${kept}\n${r.out}`,
+            );
         }
         // The fixture's 25 users and the employee; not base's users, not the administrators.
         assert.match(r.out, /gate: 26 row\(s\) of res_users keep their login/);
         // Marked anonymized, but one person put back: the data check finds it.
-        sql("odoo_staging", `UPDATE res_partner SET email = 'eve@own.example' WHERE id = ${PEOPLE.employee}`);
+        sql(
+            "odoo_staging",
+            `UPDATE res_partner SET email = 'eve@own.example' WHERE id = ${PEOPLE.employee}`,
+        );
         r = gate("odoo_staging");
         assert.notEqual(r.status, 0);
         assert.deepEqual(
-            r.out.split("\n").filter((l) => l.includes("gate:")).map((l) => l.trim()),
+            r.out
+                .split("\n")
+                .filter((l) => l.includes("gate:"))
+                .map((l) => l.trim()),
             ["gate: 1 row(s) of res_partner keep their email"],
         );
         sql(
@@ -235,7 +252,10 @@ describe("anonymized copies on a real PostgreSQL", function () {
         );
         assert.equal(gate("odoo_staging").status, 0);
         // With ANONYMIZE=off the gate asks nothing of the data.
-        assert.equal(sh(`${prelude()}\nverify_anonymized odoo_plain\n`, [], { ANONYMIZE: "off" }).status, 0);
+        assert.equal(
+            sh(`${prelude()}\nverify_anonymized odoo_plain\n`, [], { ANONYMIZE: "off" }).status,
+            0,
+        );
     });
 
     it("stops the restore at the gate when anonymization leaves a row, the target untouched", () => {

@@ -30,7 +30,7 @@ export function doorChecks(
             "nonProdAccessPassword",
             `must be set as a secret of at least 20 characters on a ${stage} stack: staging, the ` +
                 "previews and Mailpit serve copies of production behind it (user team); e.g. " +
-                "pulumi config set --secret nonProdAccessPassword \"$(openssl rand -base64 24)\"",
+                'pulumi config set --secret nonProdAccessPassword "$(openssl rand -base64 24)"',
         );
     }
 }

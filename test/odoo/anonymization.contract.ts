@@ -95,7 +95,10 @@ describe("anonymization on a real Odoo", function () {
         );
         assert.equal(sql("SELECT count(*) FROM res_partner WHERE email LIKE '%dupont%'"), "0");
         assert.equal(sql("SELECT count(*) FROM res_users WHERE login LIKE '%dupont%'"), "0");
-        assert.equal(sql("SELECT count(*) FROM res_partner_bank WHERE acc_number LIKE 'BE68%'"), "0");
+        assert.equal(
+            sql("SELECT count(*) FROM res_partner_bank WHERE acc_number LIKE 'BE68%'"),
+            "0",
+        );
         assert.equal(
             sql(
                 `SELECT u.login || '|' || p.name || '|' || coalesce(p.email, '') FROM res_users u
