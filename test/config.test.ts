@@ -754,7 +754,10 @@ describe("stack files as Pulumi reads them", () => {
         const onApp = ["appRegistryCredentials", "adminPassword", "alertSlackUrl", "smtpPassword"];
         const onStaging = ["mailpitUiPassword", "adminPassword", "postgresPassword"];
         const onDroplet = secret.filter(
-            (k) => k !== "appRegistryCredentials" && k !== "mailpitUiPassword",
+            (k) =>
+                k !== "appRegistryCredentials" &&
+                k !== "mailpitUiPassword" &&
+                k !== "nonProdAccessPassword",
         );
         const stagingFile = fs.readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8");
         const staging = parseStackConfig(

@@ -224,7 +224,7 @@ describe("pr-<N> config", () => {
 
     it("checks the staging stack's dev output before using it", () => {
         assert.match(devHostProblems(undefined)[0], /exports no `dev` output: deploy staging/);
-        assert.deepEqual(devHostProblems({ address: "1.2.3.4" }).length, 8);
+        assert.deepEqual(devHostProblems({ address: "1.2.3.4" }).length, 9);
     });
 });
 

@@ -55,7 +55,7 @@ describe("offline preview, end to end", function () {
             assert.ok(r.stdout.includes(piece), piece);
         }
         assert.match(r.stdout, /Estimated monthly cost: \$29\.00/);
-        assert.match(r.stdout, /Policy pack odoo-platform: 22 policies, no violations\./);
+        assert.match(r.stdout, /Policy pack odoo-platform: 23 policies, no violations\./);
     });
 
     it("previews the App Platform examples from examples/ with the README's command, clean", () => {
@@ -84,7 +84,7 @@ describe("offline preview, end to end", function () {
                 r.stdout,
                 new RegExp(`Estimated monthly cost: \\$${usd.replace(".", "\\.")}`),
             );
-            assert.match(r.stdout, /Policy pack odoo-platform: 22 policies, no violations\./);
+            assert.match(r.stdout, /Policy pack odoo-platform: 23 policies, no violations\./);
         }
     });
 

@@ -284,6 +284,7 @@ describe("staging stack (offline, mocked cloud)", function () {
             devDomain: "dev.example.com",
             max: 8,
             memoryMb: 1536,
+            door: "nonprod-door@docker",
         });
         const { devPostgresPassword, devAdminPassword, ...plainOutputs } = run.rawOutputs;
         assert.ok(holdsSecret(devPostgresPassword), "devPostgresPassword is not a secret output");
