@@ -752,7 +752,12 @@ describe("stack files as Pulumi reads them", () => {
         const secureLines = (keys: string[]) =>
             keys.map((k) => `odoo-platform:${k}:\n    secure: v1:c2VjcmV0`);
         const onApp = ["appRegistryCredentials", "adminPassword", "alertSlackUrl", "smtpPassword"];
-        const onStaging = ["mailpitUiPassword", "adminPassword", "postgresPassword"];
+        const onStaging = [
+            "mailpitUiPassword",
+            "adminPassword",
+            "postgresPassword",
+            "nonProdAccessPassword",
+        ];
         const onDroplet = secret.filter(
             (k) =>
                 k !== "appRegistryCredentials" &&
