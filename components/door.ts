@@ -83,12 +83,14 @@ export function htpasswdLine(password: string, user: string = DOOR_USER): string
 }
 
 /**
- * The labels that define the door (the users' line is added beside them, as a secret): the
- * realm the browser shows, and the Authorization header removed before Odoo sees it.
+ * The labels that define the door (the users' line is added beside them, as a secret): the realm
+ * the browser shows. The Authorization header goes on to the service: Mailpit checks it again
+ * (the door's login is one of its own), and Odoo 18 reads only `Bearer` tokens from it
+ * (ir_http._auth_method_bearer), so a `Basic` one passes unread.
  */
 export function doorDefinitionLabels(): Record<string, string> {
     const m = `traefik.http.middlewares.${DOOR_MIDDLEWARE}.basicauth`;
-    return { [`${m}.realm`]: "odoo-platform non-production", [`${m}.removeheader`]: "true" };
+    return { [`${m}.realm`]: "odoo-platform non-production" };
 }
 
 /** Label key of the users' line. */

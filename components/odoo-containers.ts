@@ -26,6 +26,7 @@ import { labelList, traefikFlags, traefikLabels } from "./traefik-labels";
 import { AnonymizeMode } from "./anonymization";
 import {
     DOOR_REFERENCE,
+    DOOR_USER,
     DOOR_USERS_LABEL,
     OPEN_PATHS,
     doorDefinitionLabels,
@@ -260,7 +261,12 @@ export class OdooContainers extends pulumi.ComponentResource {
                 image: ctx.image("mailpit", IMAGES.mailpit).imageId,
                 envs: [
                     ...Object.entries(MAILPIT_SETTINGS).map(([k, v]) => `${k}=${v}`),
-                    pulumi.interpolate`MP_UI_AUTH=mailpit:${args.mailpitUiPassword}`,
+                    // Behind the door the browser sends the door's login (one Authorization header
+                    // per request): Mailpit accepts it beside its own (MP_UI_AUTH is split on
+                    // whitespace, Mailpit 1.22.3).
+                    args.doorPassword === undefined
+                        ? pulumi.interpolate`MP_UI_AUTH=mailpit:${args.mailpitUiPassword}`
+                        : pulumi.interpolate`MP_UI_AUTH=mailpit:${args.mailpitUiPassword} ${DOOR_USER}:${args.doorPassword}`,
                 ],
                 labels: [
                     ...labelList(

@@ -182,9 +182,17 @@ describe("the copies as planned", function () {
         const placeholder =
             loadStackConfig("staging").config["odoo-platform:nonProdAccessPassword"];
         assert.equal(labels[DOOR_USERS_LABEL], htpasswdLine(placeholder));
+        // The header goes on: Mailpit checks it again and accepts the door's login as its own.
         assert.equal(
             labels["traefik.http.middlewares.nonprod-door.basicauth.removeheader"],
-            "true",
+            undefined,
+        );
+        const env = mailpit.inputs["envs"] as string[];
+        assert.ok(
+            env.includes(
+                `MP_UI_AUTH=mailpit:preview-placeholder-mailpitUiPassword team:${placeholder}`,
+            ),
+            env.join("\n"),
         );
         assert.equal(
             labels["traefik.http.routers.mail-dev-example-com.middlewares"],

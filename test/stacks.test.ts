@@ -155,7 +155,12 @@ describe("staging stack (offline, mocked cloud)", function () {
             );
         }
         const mailpitEnv = containerEnv(run, "staging-mailpit");
-        assert.ok(mailpitEnv.includes("MP_UI_AUTH=mailpit:preview-placeholder-mailpitUiPassword"));
+        // Its own login, and the door's, which the browser sends through the door.
+        assert.ok(
+            mailpitEnv.includes(
+                "MP_UI_AUTH=mailpit:preview-placeholder-mailpitUiPassword team:preview-placeholder-nonProdAccessPassword",
+            ),
+        );
     });
 
     it("publishes no database port", () => {
