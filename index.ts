@@ -32,6 +32,10 @@ function readSecrets(cfg: PlatformConfig): Secrets {
         smtpPassword: cfg.stage === "production" ? optional("smtpPassword") : undefined,
         mailpitUiPassword:
             cfg.stage === "production" ? undefined : config.requireSecret("mailpitUiPassword"),
+        nonProdAccessPassword:
+            cfg.stage !== "production" && cfg.runtime === "droplet"
+                ? config.requireSecret("nonProdAccessPassword")
+                : undefined,
         alertSlackUrl: optional("alertSlackUrl"),
         resticPassword:
             cfg.stage === "production" && cfg.runtime === "droplet"

@@ -7,6 +7,7 @@ import {
     renderHealthCgi,
     renderRestoreScript,
 } from "./backup-scripts";
+import { AnonymizeMode } from "./anonymization";
 import { DATA_DIRS } from "./host-rendering";
 import { renderTemplateRefreshScript } from "./preview-scripts";
 import { labelList, pathRouteLabels } from "./traefik-labels";
@@ -66,8 +67,15 @@ export interface BackupJobArgs {
     readonly addonsPath: readonly string[];
     /** Production: the off-site repository and the nightly schedule. Absent elsewhere. */
     readonly target?: BackupTarget;
-    /** Non-production: base URL and Mailpit the restore points a refreshed copy at. */
-    readonly refresh?: { baseUrl: string; mailpitHost: pulumi.Input<string> };
+    /**
+     * Non-production: base URL and Mailpit the restore points a refreshed copy at, and what the
+     * restore and the template refresh anonymize (components/anonymization.ts).
+     */
+    readonly refresh?: {
+        baseUrl: string;
+        mailpitHost: pulumi.Input<string>;
+        anonymize: AnonymizeMode;
+    };
     /** Production: host name the freshness endpoint answers on. */
     readonly healthHost?: string;
     /** Public address of the host, to run the pre-upgrade backup over SSH. */
@@ -143,6 +151,7 @@ export class BackupJob extends pulumi.ComponentResource {
                 `BASE_URL=${args.refresh.baseUrl}`,
                 pulumi.interpolate`MAILPIT_HOST=${args.refresh.mailpitHost}`,
                 "MAILPIT_PORT=1025",
+                `ANONYMIZE=${args.refresh.anonymize}`,
             );
         }
         // Production backs up; staging refreshes the preview template from itself every night.

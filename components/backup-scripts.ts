@@ -6,6 +6,7 @@
  * (`TOOLS=local`).
  */
 
+import { anonymizationShell } from "./anonymization";
 import { cronProblem } from "./cron";
 
 export const RETENTION = { daily: 7, weekly: 4, monthly: 3 } as const;
@@ -190,7 +191,8 @@ ${NEUTRALIZATION_GATE_SQL}SQL
     return 1
   fi
 }
-`;
+
+${anonymizationShell()}`;
 }
 
 /**
@@ -248,9 +250,10 @@ log "backup of $PGDATABASE done"
 
 /**
  * `odoo-restore <snapshot|latest> <target-db> <stage>`: restic restore → pg_restore -j into a new
- * database → filestore → for a non-production target: neutralize, the platform's extras and the
- * verification gate → only then the switch of the target. On any failure the target is untouched.
- * Env as odoo-backup, plus BASE_URL and MAILPIT_HOST/MAILPIT_PORT (non-production), JOBS, and
+ * database → filestore → for a non-production target: neutralize, the platform's extras, the
+ * anonymization (components/anonymization.ts) and the verification gate → only then the switch of
+ * the target. On any failure the target is untouched.
+ * Env as odoo-backup, plus BASE_URL, MAILPIT_HOST/MAILPIT_PORT and ANONYMIZE (non-production), JOBS, and
  * NEUTRALIZE_CMD (default: `odoo neutralize` in the Odoo image; tests inject their own).
  */
 export function renderRestoreScript(): string {
@@ -268,6 +271,7 @@ case "$stage" in
   production) ;;
   staging | preview)
     : "\${BASE_URL:?set BASE_URL for a $stage restore}" "\${MAILPIT_HOST:?set MAILPIT_HOST}"
+    check_anonymize
     ;;
   *) die "stage must be production, staging or preview, got '$stage'" ;;
 esac
@@ -354,9 +358,14 @@ if [ "$stage" != production ]; then
   pg psql -d "$new" -v ON_ERROR_STOP=1 -q -v base_url="$BASE_URL" \
     -v mailpit_host="$MAILPIT_HOST" -v mailpit_port="\${MAILPIT_PORT:-1025}" >/dev/null <<'SQL'
 ${PLATFORM_EXTRAS_SQL}SQL
+  if [ "$ANONYMIZE" != off ]; then
+    log "anonymizing $new ($ANONYMIZE)"
+  fi
+  anonymize "$new"
   log "verifying neutralization of $new"
   verify_neutralized "$new" "$source_uuid" "$source_secret" ||
     die "neutralization of $new failed its verification"
+  verify_anonymized "$new" || die "anonymization of $new failed its verification"
 fi
 
 log "switching $target to the restored copy"

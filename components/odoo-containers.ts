@@ -24,6 +24,15 @@ import {
 } from "./odoo-settings";
 import { labelList, traefikFlags, traefikLabels } from "./traefik-labels";
 import { CONTAINER_LOGGING } from "./log-shipping";
+import { AnonymizeMode } from "./anonymization";
+import {
+    DOOR_REFERENCE,
+    DOOR_USER,
+    DOOR_USERS_LABEL,
+    OPEN_PATHS,
+    doorDefinitionLabels,
+    htpasswdLine,
+} from "./door";
 
 /**
  * Images the platform runs besides Odoo, pinned so that `up` never pulls a surprise, each on a
@@ -77,6 +86,14 @@ export interface OdooContainersArgs {
     readonly backupTarget?: BackupTarget;
     /** Non-production: the base URL a refreshed copy gets. */
     readonly baseUrl?: string;
+    /** Non-production: what a refreshed copy has anonymized (config `anonymize`). */
+    readonly anonymize?: AnonymizeMode;
+    /**
+     * Non-production: the door's password (user `team`, config `nonProdAccessPassword`). The
+     * door is defined on Mailpit's labels and named by the routers of Odoo, Mailpit and the
+     * preview environments; `/web/health` stays open for the uptime check. Secret.
+     */
+    readonly doorPassword?: pulumi.Input<string>;
     /**
      * A managed PostgreSQL cluster instead of the database container (`database: managed`),
      * reached over the VPC with TLS. Odoo connects directly: its cron threads and websocket
@@ -121,6 +138,12 @@ function validateArgs(name: string, args: OdooContainersArgs): void {
     }
     if (args.mailpitHost !== undefined && args.mailpitUiPassword === undefined) {
         throw new Error(`${name}: mailpitUiPassword is required with mailpitHost`);
+    }
+    if (!production && args.doorPassword === undefined) {
+        throw new Error(
+            `${name}: a ${args.odoo.stage} environment serves a copy of production behind a door: ` +
+                "set doorPassword (config nonProdAccessPassword)",
+        );
     }
 }
 
@@ -241,16 +264,32 @@ export class OdooContainers extends pulumi.ComponentResource {
                 image: ctx.image("mailpit", IMAGES.mailpit).imageId,
                 envs: [
                     ...Object.entries(MAILPIT_SETTINGS).map(([k, v]) => `${k}=${v}`),
-                    pulumi.interpolate`MP_UI_AUTH=mailpit:${args.mailpitUiPassword}`,
+                    // Behind the door the browser sends the door's login (one Authorization header
+                    // per request): Mailpit accepts it beside its own (MP_UI_AUTH is split on
+                    // whitespace, Mailpit 1.22.3).
+                    args.doorPassword === undefined
+                        ? pulumi.interpolate`MP_UI_AUTH=mailpit:${args.mailpitUiPassword}`
+                        : pulumi.interpolate`MP_UI_AUTH=mailpit:${args.mailpitUiPassword} ${DOOR_USER}:${args.doorPassword}`,
                 ],
-                labels: labelList(
-                    traefikLabels({
-                        hosts: [args.mailpitHost],
-                        port: 8025,
-                        noindex: true,
-                        network: ctx.netName,
-                    }),
-                ),
+                labels: [
+                    ...labelList(
+                        traefikLabels({
+                            hosts: [args.mailpitHost],
+                            port: 8025,
+                            noindex: true,
+                            network: ctx.netName,
+                            door: DOOR_REFERENCE,
+                        }),
+                    ),
+                    // The door itself, which every router of the dev host names.
+                    ...labelList(doorDefinitionLabels()),
+                    {
+                        label: DOOR_USERS_LABEL,
+                        value: pulumi
+                            .secret(args.doorPassword as pulumi.Input<string>)
+                            .apply((p) => htpasswdLine(p)),
+                    },
+                ],
                 networksAdvanced: ctx.networks,
                 restart: "unless-stopped",
                 memory: 256,
@@ -285,6 +324,7 @@ export class OdooContainers extends pulumi.ComponentResource {
                     : {
                           baseUrl: args.baseUrl ?? `https://${args.odooHosts[0]}`,
                           mailpitHost: `${name}-mailpit`,
+                          anonymize: args.anonymize ?? "personal-data",
                       },
                 healthHost: production ? args.odooHosts[0] : undefined,
                 templateRefresh: managed === undefined,
@@ -347,6 +387,8 @@ export class OdooContainers extends pulumi.ComponentResource {
                         websocketPort: settings.workers > 0 ? ODOO_GEVENT_PORT : undefined,
                         noindex: !production,
                         network: ctx.netName,
+                        door: production ? undefined : DOOR_REFERENCE,
+                        openPaths: OPEN_PATHS,
                     }),
                 ),
                 networksAdvanced: ctx.networks,

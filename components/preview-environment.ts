@@ -18,6 +18,7 @@ import {
     renderPrCreateScript,
     renderPrDeleteScript,
 } from "./preview-scripts";
+import { OPEN_PATHS } from "./door";
 import { labelList, traefikLabels } from "./traefik-labels";
 import { CONTAINER_LOGGING } from "./log-shipping";
 
@@ -41,6 +42,8 @@ export interface DevHost {
     readonly max: number;
     /** Memory limit of a preview Odoo in MB. */
     readonly memoryMb: number;
+    /** The non-production door every router names (`nonprod-door@docker`, see door.ts). */
+    readonly door: string;
 }
 
 export interface PreviewEnvironmentArgs {
@@ -169,6 +172,8 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
                         noindex: true,
                         network: args.dev.network,
                         wildcardDomain: args.dev.devDomain,
+                        door: args.dev.door,
+                        openPaths: OPEN_PATHS,
                     }),
                     "odoo-platform.pr": String(n),
                 }),

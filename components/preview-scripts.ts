@@ -86,7 +86,8 @@ $ownership$;
 
 /**
  * `odoo-template-refresh`: staging ($PGDATABASE) → `<template>_new` by dump and restore (staging
- * keeps serving: CREATE DATABASE ... TEMPLATE would need it idle), the neutralization gate, then
+ * keeps serving: CREATE DATABASE ... TEMPLATE would need it idle), the neutralization gate, the
+ * anonymization (ANONYMIZE, again over what staging gained since its refresh) and its gate, then
  * the swap, and the filestore copied with hard links. The template refuses connections, so PR
  * clones from it never wait.
  */
@@ -97,6 +98,7 @@ ${prelude()}
 : "\${PGDATABASE:?set PGDATABASE (the staging database)}" "\${FILESTORE_ROOT:?set FILESTORE_ROOT}"
 : "\${SPOOL:?set SPOOL}" "\${MAILPIT_HOST:?set MAILPIT_HOST}" "\${BASE_URL:?set BASE_URL (the staging URL)}"
 template="\${1:-${template}}"
+check_anonymize
 check_name "$PGDATABASE"
 check_name "$template"
 new="\${template}_new"
@@ -124,6 +126,9 @@ pg pg_restore -j "\${JOBS:-2}" --no-owner --no-acl -d "$new" "$dump"
 log "verifying that $new is neutralized"
 verify_neutralized "$new" ||
   die "$PGDATABASE is not neutralized: refresh staging first (odoo-restore ... staging)"
+# Again over staging's copy: people create partners on staging between two refreshes.
+anonymize "$new"
+verify_anonymized "$new" || die "anonymization of $new failed its verification"
 
 rm -rf "\${FILESTORE_ROOT:?}/$new"
 if [ -d "$FILESTORE_ROOT/$PGDATABASE" ]; then

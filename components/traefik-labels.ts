@@ -20,6 +20,13 @@ export interface RouteSpec {
      * rate limits allow.
      */
     readonly wildcardDomain?: string;
+    /**
+     * A middleware every router of these hosts passes (the non-production door, e.g.
+     * `nonprod-door@docker`), except a router of their own for `openPaths`.
+     */
+    readonly door?: string;
+    /** Exact paths served without the door (the uptime check's `/web/health`). */
+    readonly openPaths?: readonly string[];
 }
 
 export const CERT_RESOLVER = "le";
@@ -41,13 +48,20 @@ export function traefikLabels(spec: RouteSpec): Record<string, string> {
     };
     for (const host of spec.hosts) {
         const r = routerName(host);
-        const middlewares = [`${r}-headers`];
-        const router = (name: string, rule: string, service: string, priority?: number) => {
+        const headers = [`${r}-headers`];
+        const middlewares = spec.door === undefined ? headers : [...headers, spec.door];
+        const router = (
+            name: string,
+            rule: string,
+            service: string,
+            priority?: number,
+            through: string[] = middlewares,
+        ) => {
             labels[`traefik.http.routers.${name}.rule`] = rule;
             labels[`traefik.http.routers.${name}.entrypoints`] = ENTRYPOINT_HTTPS;
             labels[`traefik.http.routers.${name}.tls.certresolver`] = CERT_RESOLVER;
             labels[`traefik.http.routers.${name}.service`] = service;
-            labels[`traefik.http.routers.${name}.middlewares`] = middlewares.join(",");
+            labels[`traefik.http.routers.${name}.middlewares`] = through.join(",");
             if (priority !== undefined) {
                 labels[`traefik.http.routers.${name}.priority`] = String(priority);
             }
@@ -59,6 +73,12 @@ export function traefikLabels(spec: RouteSpec): Record<string, string> {
         };
         router(r, `Host(\`${host}\`)`, r);
         labels[`traefik.http.services.${r}.loadbalancer.server.port`] = String(spec.port);
+        if (spec.door !== undefined) {
+            (spec.openPaths ?? []).forEach((p, i) => {
+                const paths = `Host(\`${host}\`) && Path(\`${p}\`)`;
+                router(`${r}-open${i}`, paths, r, 2000, headers);
+            });
+        }
         if (spec.websocketPort !== undefined) {
             router(`${r}-ws`, `Host(\`${host}\`) && PathPrefix(\`/websocket\`)`, `${r}-ws`, 1000);
             labels[`traefik.http.services.${r}-ws.loadbalancer.server.port`] = String(

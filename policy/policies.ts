@@ -11,6 +11,7 @@ import { exposureDatabaseCluster } from "./exposure-database-cluster";
 import { exposureDatabaseManager } from "./exposure-database-manager";
 import { exposureDnsTokenScope } from "./exposure-dns-token-scope";
 import { exposureNoindex } from "./exposure-noindex";
+import { exposureNonprodDoor } from "./exposure-nonprod-door";
 import { exposureSpacesKeyScope } from "./exposure-spaces-key-scope";
 import { exposureZoneTls } from "./exposure-zone-tls";
 import { hygieneContainerLimits } from "./hygiene-container-limits";
@@ -36,6 +37,7 @@ export const policies: Policies = [
     exposureBucketPrivate,
     exposureDatabaseManager,
     exposureNoindex,
+    exposureNonprodDoor,
     exposureDnsTokenScope,
     exposureZoneTls,
     exposureSpacesKeyScope,

@@ -26,6 +26,8 @@ export interface Secrets {
     readonly postgresPassword?: pulumi.Output<string>;
     readonly smtpPassword?: pulumi.Output<string>;
     readonly mailpitUiPassword?: pulumi.Output<string>;
+    /** Non-production on the droplet runtime: the door's password. */
+    readonly nonProdAccessPassword?: pulumi.Output<string>;
     readonly alertSlackUrl?: pulumi.Output<string>;
     readonly resticPassword?: pulumi.Output<string>;
     readonly ciPulumiPassphrase?: pulumi.Output<string>;
@@ -393,6 +395,8 @@ function buildDropletEnvironment(
         postgresPassword,
         smtpPassword: production ? secrets.smtpPassword : undefined,
         mailpitUiPassword: production ? undefined : secrets.mailpitUiPassword,
+        anonymize: cfg.anonymize,
+        doorPassword: production ? undefined : secrets.nonProdAccessPassword,
         odooMemoryMb: cfg.odooContainerMemoryMb,
         hostAddress: host.ipAddress,
         managedDatabase: managed && {

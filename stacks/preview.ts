@@ -21,6 +21,7 @@ const DEV_FIELDS: Record<keyof DevHost, "string" | "number"> = {
     devDomain: "string",
     max: "number",
     memoryMb: "number",
+    door: "string",
 };
 
 /** Checks the staging stack's `dev` output before anything is created from it. */

@@ -1,4 +1,5 @@
 import { FILESTORE_ROOT } from "../components/backup-job";
+import { DOOR_REFERENCE } from "../components/door";
 import { TEMPLATE_DATABASE } from "../components/preview-scripts";
 import { PlatformConfig } from "./config";
 import { DEV_OUTPUTS } from "./preview";
@@ -48,6 +49,7 @@ export function buildStaging(cfg: PlatformConfig, secrets: Secrets) {
         devDomain: `dev.${cfg.domain}`,
         max: pr.max,
         memoryMb: pr.memoryMb,
+        door: DOOR_REFERENCE,
     };
     return {
         ...common,

@@ -69,6 +69,8 @@ describe("backup and restore on a real PostgreSQL and restic", function () {
             RESTIC_CACHE_DIR: path.join(dir, "cache"),
             BASE_URL: "https://staging.example.com",
             MAILPIT_HOST: "staging-mailpit",
+            // This file proves the restore keeps every row; test/anonymization.test.ts anonymizes.
+            ANONYMIZE: "off",
             // Stand-in for `odoo neutralize -d <db>` (no Odoo here); see the file comment.
             NEUTRALIZE_CMD: `psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f '${neutralizeSql}'`,
         };

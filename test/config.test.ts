@@ -752,9 +752,17 @@ describe("stack files as Pulumi reads them", () => {
         const secureLines = (keys: string[]) =>
             keys.map((k) => `odoo-platform:${k}:\n    secure: v1:c2VjcmV0`);
         const onApp = ["appRegistryCredentials", "adminPassword", "alertSlackUrl", "smtpPassword"];
-        const onStaging = ["mailpitUiPassword", "adminPassword", "postgresPassword"];
+        const onStaging = [
+            "mailpitUiPassword",
+            "adminPassword",
+            "postgresPassword",
+            "nonProdAccessPassword",
+        ];
         const onDroplet = secret.filter(
-            (k) => k !== "appRegistryCredentials" && k !== "mailpitUiPassword",
+            (k) =>
+                k !== "appRegistryCredentials" &&
+                k !== "mailpitUiPassword" &&
+                k !== "nonProdAccessPassword",
         );
         const stagingFile = fs.readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8");
         const staging = parseStackConfig(

@@ -1383,16 +1383,19 @@ describe("policy pack over the Analyzer protocol", function () {
             () => mutate(staging, "staging-odoo", withoutLabel(/X-Robots-Tag$/)),
             "exposure-noindex",
             "mandatory",
-            /container "staging-odoo" serves staging\.example\.com without X-Robots-Tag: noindex \(routers staging-example-com, staging-example-com-ws\)/,
+            /container "staging-odoo" serves staging\.example\.com without X-Robots-Tag: noindex \(routers staging-example-com, staging-example-com-open0, staging-example-com-ws\)/,
         ],
         [
             "a staging Mailpit router without its headers middleware",
             () =>
-                mutate(
-                    staging,
-                    "staging-mailpit",
-                    withoutLabel(/^traefik\.http\.routers\.[^.]+\.middlewares$/),
-                ),
+                // The headers middleware taken out of the router's list; the door stays.
+                mutate(staging, "staging-mailpit", (i) => {
+                    for (const l of routerLabels(i)) {
+                        if (l.label.endsWith(".middlewares")) {
+                            l.value = l.value.replace(/^[^,]*-headers,?/, "");
+                        }
+                    }
+                }),
             "exposure-noindex",
             "mandatory",
             /container "staging-mailpit" serves mail\.dev\.example\.com without X-Robots-Tag: noindex/,
@@ -1784,7 +1787,12 @@ describe("policy pack over the Analyzer protocol", function () {
             () =>
                 mutate(staging, "staging-odoo", (i) => {
                     for (const l of routerLabels(i)) {
-                        if (l.label.endsWith(".middlewares")) l.value = `${l.value}@docker`;
+                        if (l.label.endsWith(".middlewares")) {
+                            l.value = l.value
+                                .split(",")
+                                .map((m) => (m.includes("@") ? m : `${m}@docker`))
+                                .join(",");
+                        }
                     }
                 }),
         ],
@@ -1797,7 +1805,7 @@ describe("policy pack over the Analyzer protocol", function () {
                     }
                     routerLabels(i).push({
                         label: "traefik.http.middlewares.staging-chain.chain.middlewares",
-                        value: "staging-example-com-headers",
+                        value: "staging-example-com-headers,nonprod-door@docker",
                     });
                 }),
         ],

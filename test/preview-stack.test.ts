@@ -224,7 +224,7 @@ describe("pr-<N> config", () => {
 
     it("checks the staging stack's dev output before using it", () => {
         assert.match(devHostProblems(undefined)[0], /exports no `dev` output: deploy staging/);
-        assert.deepEqual(devHostProblems({ address: "1.2.3.4" }).length, 8);
+        assert.deepEqual(devHostProblems({ address: "1.2.3.4" }).length, 9);
     });
 });
 
@@ -260,6 +260,7 @@ describe("preview database scripts on a real PostgreSQL", function () {
             SPOOL: path.join(dir, "spool"),
             MAILPIT_HOST: "staging-mailpit",
             BASE_URL: "https://staging.example.com",
+            ANONYMIZE: "off",
             PR_DB_PASSWORD: prSecret("dev-host-password", 1, "role"),
         };
         createOdooDatabase(env, "odoo_staging", fsRoot(), {
@@ -468,6 +469,7 @@ describe("preview roles on a real PostgreSQL: a PR's Odoo reaches its own databa
             SPOOL: path.join(dir, "spool"),
             MAILPIT_HOST: "staging-mailpit",
             BASE_URL: "https://staging.example.com",
+            ANONYMIZE: "off",
         };
         createOdooDatabase(env, "odoo_staging", path.join(dir, "filestore"), {
             partners: 200,

@@ -158,7 +158,12 @@ describe("staging stack (offline, mocked cloud)", function () {
             );
         }
         const mailpitEnv = containerEnv(run, "staging-mailpit");
-        assert.ok(mailpitEnv.includes("MP_UI_AUTH=mailpit:preview-placeholder-mailpitUiPassword"));
+        // Its own login, and the door's, which the browser sends through the door.
+        assert.ok(
+            mailpitEnv.includes(
+                "MP_UI_AUTH=mailpit:preview-placeholder-mailpitUiPassword team:preview-placeholder-nonProdAccessPassword",
+            ),
+        );
     });
 
     it("publishes no database port", () => {
@@ -287,6 +292,7 @@ describe("staging stack (offline, mocked cloud)", function () {
             devDomain: "dev.example.com",
             max: 8,
             memoryMb: 1536,
+            door: "nonprod-door@docker",
         });
         const { devPostgresPassword, devAdminPassword, ...plainOutputs } = run.rawOutputs;
         assert.ok(holdsSecret(devPostgresPassword), "devPostgresPassword is not a secret output");

@@ -420,6 +420,8 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
     const DEV_HOST = "203.0.113.20";
     const PROD_HOST = "203.0.113.30";
     const SLACK = "https://hooks.slack.com/services/T0000/B0000/XXXXXXXX";
+    /** Staging's door password, as `pulumi config get` prints it. */
+    const DOOR_PASSWORD = "door-password-of-the-staging-stack";
     /** What the image staging runs records: example_reminder one version behind the build. */
     const previousModules = () => ({ ...JSON.parse(layout.modules), example_reminder: "0.9.0" });
 
@@ -602,9 +604,21 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
                 args: new RegExp(`^-fsS --max-time 10 ${lit(url)}/web/health$`),
                 stdout: '{"status": "pass"}',
             },
+            // Staging's login page is behind the door: its password from the stack's config.
+            ...(stack === "staging"
+                ? [
+                      {
+                          cmd: "pulumi",
+                          args: /^config get nonProdAccessPassword --stack staging$/,
+                          stdout: `${DOOR_PASSWORD}\n`,
+                      },
+                  ]
+                : []),
             {
                 cmd: "curl",
-                args: new RegExp(`^-fsS --max-time 20 -o /dev/null ${lit(url)}/web/login$`),
+                args: new RegExp(
+                    `^-fsS --max-time 20 -o /dev/null ${stack === "staging" ? "--config - " : ""}${lit(url)}/web/login$`,
+                ),
             },
             {
                 cmd: "curl",
@@ -762,8 +776,9 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
                 ]),
                 `pulumi config set odooImage ${BUILT_IMAGE} --stack staging`,
                 "pulumi up --yes --policy-pack ./policy --stack staging",
+                "pulumi config get nonProdAccessPassword --stack staging",
                 "curl -fsS --max-time 10 https://staging.example.com/web/health",
-                "curl -fsS --max-time 20 -o /dev/null https://staging.example.com/web/login",
+                "curl -fsS --max-time 20 -o /dev/null --config - https://staging.example.com/web/login",
                 "git add Pulumi.staging.yaml",
                 "git diff --cached --quiet",
                 `git -c 'user.name=odoo-platform release' -c user.email=odoo-platform@users.noreply.github.com commit -q -m ${quote(`release staging: ${BUILT_IMAGE}`)}`,
@@ -773,6 +788,11 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
             assert.deepEqual(remoteSteps(rel), [
                 ["staging", "odoo", "upgrade", BUILT_IMAGE, "example_reminder", "", ADDONS],
             ]);
+            // The door's password reached curl on stdin, on no command line.
+            assert.deepEqual(
+                rel.calls.filter((c) => line(c).includes(DOOR_PASSWORD)).map(line),
+                [],
+            );
             assert.equal(rel.calls.find((c) => c.remoteArgs)?.stdin, remoteScript);
             const agent = rel.calls.find(
                 (c) => c.job === "release" && c.argv[0] === "webfactory/ssh-agent",

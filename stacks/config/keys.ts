@@ -214,6 +214,22 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
         secret: true,
         description: "Password of the Mailpit web UI (non-production only).",
     },
+    anonymize: {
+        type: "string",
+        description:
+            "Staging: personal data of the copy and the preview template: `personal-data` (default) or `off`.",
+    },
+    nonProdAccess: {
+        type: "string",
+        description:
+            "Non-production: the door in front of staging, previews and Mailpit: `basic` (default, at Traefik).",
+    },
+    nonProdAccessPassword: {
+        type: "string",
+        secret: true,
+        description:
+            "Non-production, droplet runtime: password of the door (user `team`), at least 20 characters.",
+    },
     alertSlackUrl: {
         type: "string",
         secret: true,

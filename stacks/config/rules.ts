@@ -39,6 +39,7 @@ function logChecks(
     const problem = logDestinationProblem("papertrail", dest);
     if (problem !== undefined) issue("logDestination", problem);
 }
+import { doorChecks } from "./copies";
 
 /**
  * Rules across keys and stages. They run on the raw input even when single keys are malformed,
@@ -149,6 +150,13 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
         if (c.mailpitUiPassword !== undefined) {
             issue("mailpitUiPassword", "must not be set in production: production has no Mailpit");
         }
+        refuseSet(
+            c,
+            ["anonymize", "nonProdAccess", "nonProdAccessPassword"],
+            "must not be set in production: it configures the copies of production " +
+                "(staging and the preview environments)",
+            issue,
+        );
     } else {
         refuseSet(
             c,
@@ -163,6 +171,7 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
                 `must be 0 on a ${stage} stack: crons must never run on a copy of production data`,
             );
         }
+        doorChecks(stage, c, issue);
         const mp = c.mailpitUiPassword;
         if (typeof mp !== "string" || mp.length < 12) {
             issue(

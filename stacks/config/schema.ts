@@ -13,6 +13,8 @@ import { addonsPathFor } from "../addons";
 import { cidrProblem } from "../../policy/lib/net";
 import { DATABASE_SIZES, DROPLET_SIZES } from "../prices";
 import { cronProblem } from "../../components/cron";
+import { ANONYMIZE_MODES } from "../../components/anonymization";
+import { NON_PROD_ACCESS } from "../../components/door";
 import { vpcRangeProblem } from "./network";
 import { odooMemoryNeedMb } from "./sizing";
 import { Person, ROLES, peopleProblems, sshKeyProblem } from "../../components/host-access";
@@ -325,6 +327,17 @@ export function configSchema(
                 )
                 .optional(),
             mailpitUiPassword: z.string().optional(),
+            anonymize: z
+                .enum(ANONYMIZE_MODES, {
+                    error: `must be ${ANONYMIZE_MODES.join(" or ")}`,
+                })
+                .optional(),
+            nonProdAccess: z
+                .enum(NON_PROD_ACCESS, {
+                    error: `must be ${NON_PROD_ACCESS.join(" or ")}`,
+                })
+                .optional(),
+            nonProdAccessPassword: z.string().optional(),
             alertSlackUrl: z
                 .string()
                 .regex(/^https:\/\/hooks\.slack\.com\//, "must be a Slack incoming-webhook URL")
@@ -346,6 +359,9 @@ export function configSchema(
                 smtpPort: production ? (c.smtpPort ?? d.smtpPort) : undefined,
                 smtpEncryption: production ? (c.smtpEncryption ?? d.smtpEncryption) : undefined,
                 backupSchedule: production ? (c.backupSchedule ?? "15 2 * * *") : undefined,
+                // A copy of production: its people anonymized unless the stack says off.
+                anonymize: stage === "staging" ? (c.anonymize ?? "personal-data") : undefined,
+                nonProdAccess: production ? undefined : (c.nonProdAccess ?? "basic"),
                 prEnvironments:
                     stage === "staging"
                         ? (c.prEnvironments ?? { max: 8, ttlDays: 14, memoryMb: 1536 })

@@ -177,6 +177,7 @@ export type SecretKey =
     | "postgresPassword"
     | "smtpPassword"
     | "mailpitUiPassword"
+    | "nonProdAccessPassword"
     | "alertSlackUrl"
     | "resticPassword"
     | "ciPulumiPassphrase"
@@ -210,6 +211,7 @@ export function requiredSecrets(
                   "adminPassword",
                   ...(managed ? [] : (["postgresPassword"] as const)),
                   "mailpitUiPassword",
+                  ...(app ? [] : (["nonProdAccessPassword"] as const)),
               ];
     const wired = raw[`${PROJECT}:githubRepository`] !== undefined;
     const dispatch = raw[`${PROJECT}:githubDispatchUrl`] !== undefined;

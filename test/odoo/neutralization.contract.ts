@@ -136,6 +136,8 @@ describe("neutralization on a real Odoo: staging refresh, preview template, PR c
             BASE_URL: STAGING_URL,
             MAILPIT_HOST: MAILPIT,
             MAILPIT_PORT: "1025",
+            // The default of staging: Odoo then serves the anonymized copy and admin logs in.
+            ANONYMIZE: "personal-data",
         };
         // Production: Odoo's mail and the example repository's modules, installed by Odoo.
         await runner.initDatabase(PROD, ["base", "web", "mail", "example_reminder"], {
@@ -252,6 +254,13 @@ describe("neutralization on a real Odoo: staging refresh, preview template, PR c
         assert.equal(restore.status, 0, restore.out);
         assert.match(restore.out, /Neutralization finished/);
         assert.match(restore.out, /restored contract_prod into odoo_staging/);
+        // Anonymized on Odoo's own schema, its gate passed, the administrator kept.
+        assert.match(restore.out, /anonymizing odoo_staging_restoring \(personal-data\)/);
+        assert.equal(param("odoo_staging", "odoo_platform.anonymized"), "personal-data");
+        assert.equal(
+            sql("odoo_staging", "SELECT count(*) FROM res_users WHERE login = 'admin'"),
+            "1",
+        );
 
         const db = "odoo_staging";
         assert.equal(param(db, "database.is_neutralized"), "true");

@@ -234,9 +234,22 @@ up)
     ;;
 health)
     : "${ODOO_URL:?}"
+    # Staging on the droplet runtime sits behind the door (Traefik basic auth, user team, config
+    # nonProdAccessPassword; /web/health stays open): the login page is read through it with the
+    # stack's own password, which this job decrypts for `pulumi up` anyway. curl reads it from a
+    # config on stdin, never from a command line.
+    door=()
+    user=""
+    if [[ $STACK == staging && ${RUNTIME:-droplet} == droplet ]]; then
+        password=$(pulumi config get nonProdAccessPassword --stack "$STACK")
+        password=${password//\\/\\\\}
+        user="team:${password//\"/\\\"}"
+        door=(--config -)
+    fi
     for _ in $(seq "${HEALTH_TRIES:-30}"); do
         if curl -fsS --max-time 10 "$ODOO_URL/web/health" >/dev/null &&
-            curl -fsS --max-time 20 -o /dev/null "$ODOO_URL/web/login"; then
+            printf 'user = "%s"\n' "$user" |
+            curl -fsS --max-time 20 -o /dev/null "${door[@]}" "$ODOO_URL/web/login"; then
             echo "healthy: $ODOO_URL/web/health and the login page answer"
             exit 0
         fi
