@@ -205,6 +205,19 @@ table_checksums() {
 ${CHECKSUM_SETTINGS_SQL}${TABLE_CHECKSUMS_SQL}SQL
 }
 
+files_differ() {
+  # The files of checksum list $1 (as file_checksums prints them) that are not those of list $2
+  # (the manifest's "files"), one line each.
+  awk '
+    { path = substr($0, 67) }
+    NR == FNR { got[path] = $1; next }
+    !(path in got) { print "file " path ": in the backup, missing from the restore"; next }
+    got[path] != $1 { print "file " path ": content differs from the backup" }
+    { seen[path] = 1 }
+    END { for (p in got) if (!(p in seen)) print "file " p ": restored, not in the backup" }
+  ' "$1" "$2"
+}
+
 verify_manifest() {
   # Compares database $1 and filestore $3 with the manifest in directory $2 (its "tables" and
   # "files"): prints one "differs:" line per table or file that is not as it was backed up.
@@ -218,14 +231,7 @@ verify_manifest() {
     { seen[$1] = 1 }
     END { for (t in rows) if (!(t in seen)) print "table " t ": restored, not in the backup" }
   ' "$2/restored-tables" "$2/tables"
-  awk '
-    { path = substr($0, 67) }
-    NR == FNR { got[path] = $1; next }
-    !(path in got) { print "file " path ": in the backup, missing from the restore"; next }
-    got[path] != $1 { print "file " path ": content differs from the backup" }
-    { seen[path] = 1 }
-    END { for (p in got) if (!(p in seen)) print "file " p ": restored, not in the backup" }
-  ' "$2/restored-files" "$2/files")
+  files_differ "$2/restored-files" "$2/files")
   if [ -n "$problems" ]; then
     echo "$problems" | sed 's/^/  differs: /' >&2
     return 1
