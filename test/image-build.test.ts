@@ -116,6 +116,7 @@ describe("the platform's image build (tools/odoo-image)", function () {
             const context = path.join(job, "context");
             assert.deepEqual(fs.readdirSync(context).sort(), [
                 "Dockerfile",
+                "odoo-backup",
                 "odoo-platform-entrypoint",
                 "odoo-platform-layout",
                 "odoo-platform-test",
