@@ -145,8 +145,9 @@ describe("App Platform production: off-site backups by the app's backup worker",
             // A sleep that returns at once from the wait for the time of day and says how long it
             // was asked to wait; odoo-backup's own short waits really sleep.
             fs.mkdirSync(path.join(dir, "bin"));
-            const realSleep = spawnSync("sh", ["-c", "command -v sleep"], { encoding: "utf8" })
-                .stdout.trim();
+            const realSleep = spawnSync("sh", ["-c", "command -v sleep"], {
+                encoding: "utf8",
+            }).stdout.trim();
             fs.writeFileSync(
                 path.join(dir, "bin", "sleep"),
                 `#!/bin/sh\nif [ "$1" -gt 10 ]; then echo "$1" >>'${path.join(dir, "slept")}'; else exec ${realSleep} "$1"; fi\n`,

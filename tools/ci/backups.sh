@@ -97,7 +97,7 @@ key-delete)
 now)
     runtime=$(pulumi config get runtime --stack prod 2>/dev/null || echo droplet)
     [ "$runtime" = droplet ] ||
-        die "production runs on App Platform: its backup worker backs up on backupSchedule; to back up now, redeploy the worker (README, \"Backups: now, list, restore a chosen one, download\")"
+        die "production runs on App Platform: its backup worker backs up daily at backupSchedule's time; backup-now backs up the droplet runtime only"
     HOST=$(pulumi stack output hostIp --stack prod)
     ssh_host docker exec prod-backup odoo-backup | tee backup.log
     snapshot=$(sed -n 's/.*snapshot \([0-9a-f]\{64\}\) saved$/\1/p' backup.log | tail -n 1)
