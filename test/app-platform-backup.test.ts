@@ -14,6 +14,7 @@ import * as path from "path";
 import { APP_ENTRYPOINT } from "../components/app-spec";
 import { BACKUP_IMAGES } from "../components/backup-job";
 import { renderBackupScript, renderRestoreScript } from "../components/backup-scripts";
+import { AppProps, appOdooProcesses } from "../policy/lib/odoo-processes";
 import { dailyTime } from "../stacks/environment";
 import { ProgramRun, inputsOf, isSecret, mockId } from "./doubles/mock-cloud";
 import { createOdooDatabase } from "./doubles/odoo-fixture";
@@ -117,6 +118,16 @@ describe("App Platform production: off-site backups by the app's backup worker",
         assert.deepEqual(one(prod.resources, T.dbFirewall, "prod-db-firewall").inputs["rules"], [
             { type: "app", value: mockId(app.type, app.name) },
         ]);
+    });
+
+    it("the policy pack reads the backup worker as no Odoo, and every other role still as one", () => {
+        const spec = inputsOf(ofType(prod.resources, T.app)[0]) as AppProps;
+        const roles = appOdooProcesses(spec).map((p) => `${p.name}:${p.role}`);
+        assert.deepEqual(roles, ["web:web", "cron:cron", "upgrade:upgrade"]);
+        // A role the entrypoint does not know is still checked as an Odoo.
+        const odd = JSON.parse(JSON.stringify(spec)) as AppProps;
+        odd.spec!.workers![1].runCommand = `${APP_ENTRYPOINT} backups`;
+        assert.ok(appOdooProcesses(odd).some((p) => p.role === "backups"));
     });
 
     it("takes its time of day from backupSchedule, which must be daily there", async () => {
