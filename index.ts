@@ -37,10 +37,9 @@ function readSecrets(cfg: PlatformConfig): Secrets {
                 ? config.requireSecret("nonProdAccessPassword")
                 : undefined,
         alertSlackUrl: optional("alertSlackUrl"),
+        // Both runtimes back up production off-site.
         resticPassword:
-            cfg.stage === "production" && cfg.runtime === "droplet"
-                ? config.requireSecret("resticPassword")
-                : undefined,
+            cfg.stage === "production" ? config.requireSecret("resticPassword") : undefined,
         ciPulumiPassphrase: optional("ciPulumiPassphrase"),
         ciStateAccessKeyId: optional("ciStateAccessKeyId"),
         ciStateSecretAccessKey: optional("ciStateSecretAccessKey"),

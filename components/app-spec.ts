@@ -15,6 +15,8 @@ export const APP_COMPONENTS = {
     cron: "cron",
     upgrade: "upgrade",
     mailpit: "mailpit",
+    /** Production's off-site backup worker (odoo-platform-entrypoint backup). */
+    backup: "backup",
     db: "db",
 } as const;
 

@@ -23,6 +23,12 @@ export interface BackupBucketArgs {
     readonly protect?: boolean;
 }
 
+/**
+ * Where the backup-download workflow puts the archive behind a short-lived link; the bucket
+ * forgets it after a day, every version of it, whatever happens to the job.
+ */
+export const DOWNLOADS_PREFIX = "downloads/";
+
 /** Lifecycle rules of the backup bucket, exported so tests and policies read one truth. */
 export function backupLifecycleRules(noncurrentDays: number) {
     return [
@@ -31,6 +37,14 @@ export function backupLifecycleRules(noncurrentDays: number) {
             enabled: true,
             noncurrentVersionExpiration: { days: noncurrentDays },
             abortIncompleteMultipartUploadDays: 7,
+        },
+        {
+            id: "expire-downloads",
+            enabled: true,
+            prefix: DOWNLOADS_PREFIX,
+            expiration: { days: 1 },
+            noncurrentVersionExpiration: { days: 1 },
+            abortIncompleteMultipartUploadDays: 1,
         },
     ];
 }

@@ -120,6 +120,36 @@ SELECT key || ' is the source database''s'
     OR (key = 'database.secret' AND value = :'source_secret' AND :'source_secret' <> '');
 `;
 
+/**
+ * Session settings under which a row renders as the same text at backup time and after a restore
+ * (dates, time zone, floats, bytea and intervals all print by session settings).
+ */
+export const CHECKSUM_SETTINGS_SQL = `SET datestyle = 'ISO, YMD';
+SET timezone = 'UTC';
+SET extra_float_digits = 1;
+SET bytea_output = 'hex';
+SET intervalstyle = 'postgres';
+`;
+
+/**
+ * One line `schema.table|rows|checksum` per table of the database (psql -At, `\gexec` runs the
+ * generated statements). The checksum is the sum of the first 64 bits of each row's md5, as a
+ * numeric: a changed, missing or extra row changes it, row order does not, and it streams through
+ * any table size (an md5 of ordered rows would sort and hold the whole table). Tables that belong
+ * to an extension are left out, as pg_dump leaves them out.
+ */
+export const TABLE_CHECKSUMS_SQL = `SELECT format(
+         'SELECT %L, count(*), coalesce(sum((''x'' || left(md5(t::text), 16))::bit(64)::bigint::numeric), 0) FROM %I.%I t',
+         n.nspname || '.' || c.relname, n.nspname, c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'r'
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND n.nspname !~ '^pg_(toast|temp)'
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+ ORDER BY n.nspname, c.relname \\gexec
+`;
+
 /** Shared shell functions: tool wrappers and name checks. */
 export function prelude(): string {
     return `set -eu
@@ -161,6 +191,53 @@ check_name() {
 
 log() {
   echo "[$(date -u +%Y-%m-%dT%H:%M:%SZ)] $*"
+}
+
+file_checksums() {
+  # sha256 of every file under $1, one "<sha256>  ./<path>" line each, sorted by path.
+  if [ -d "$1" ]; then
+    (cd "$1" && find . -type f -exec sha256sum {} +) | sort -k 2
+  fi
+}
+
+table_checksums() {
+  # "schema.table|rows|checksum" per table of database $1, as the backup's manifest records them.
+  pg psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL' | grep -E '^[^|]+[|][0-9]+[|]-?[0-9]+$'
+${CHECKSUM_SETTINGS_SQL}${TABLE_CHECKSUMS_SQL}SQL
+}
+
+files_differ() {
+  # The files of checksum list $1 (as file_checksums prints them) that are not those of list $2
+  # (the manifest's "files"), one line each.
+  awk '
+    { path = substr($0, 67) }
+    NR == FNR { got[path] = $1; next }
+    !(path in got) { print "file " path ": in the backup, missing from the restore"; next }
+    got[path] != $1 { print "file " path ": content differs from the backup" }
+    { seen[path] = 1 }
+    END { for (p in got) if (!(p in seen)) print "file " p ": restored, not in the backup" }
+  ' "$1" "$2"
+}
+
+verify_manifest() {
+  # Compares database $1 and filestore $3 with the manifest in directory $2 (its "tables" and
+  # "files"): prints one "differs:" line per table or file that is not as it was backed up.
+  table_checksums "$1" >"$2/restored-tables"
+  file_checksums "$3" >"$2/restored-files"
+  problems=$(awk -F'|' '
+    NR == FNR { rows[$1] = $2; sum[$1] = $3; next }
+    !($1 in rows) { print "table " $1 ": in the backup, missing from the restore"; next }
+    rows[$1] != $2 { print "table " $1 ": " rows[$1] " rows restored, " $2 " in the backup"; seen[$1] = 1; next }
+    sum[$1] != $3 { print "table " $1 ": content differs from the backup (" $2 " rows)" }
+    { seen[$1] = 1 }
+    END { for (t in rows) if (!(t in seen)) print "table " t ": restored, not in the backup" }
+  ' "$2/restored-tables" "$2/tables"
+  files_differ "$2/restored-files" "$2/files")
+  if [ -n "$problems" ]; then
+    echo "$problems" | sed 's/^/  differs: /' >&2
+    return 1
+  fi
+  log "manifest: $(wc -l <"$2/tables" | tr -d ' ') tables ($(awk -F'|' '{ n += $2 } END { print n + 0 }' "$2/tables") rows) and $(wc -l <"$2/files" | tr -d ' ') files match the backup, row for row and byte for byte"
 }
 
 neutralize() {
@@ -221,11 +298,47 @@ stage="$SPOOL/current"
 rm -rf "$stage"
 mkdir -p "$stage" "$FILESTORE_ROOT/$PGDATABASE"
 log "dumping $PGDATABASE"
+# The dump and the manifest read one snapshot of the database: a psql session opens a read-only
+# repeatable-read transaction and exports its snapshot, pg_dump dumps exactly that snapshot, then
+# the same session checksums every table. The manifest describes the dump, however busy Odoo is.
+mkfifo "$stage/session.in"
+pg psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGDATABASE" <"$stage/session.in" \\
+  >"$stage/session.out" 2>"$stage/session.err" &
+session=$!
+exec 3>"$stage/session.in"
+printf '%s\\n' "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;" \\
+  "SELECT 'snapshot=' || pg_export_snapshot();" >&3
+waited=0
+until grep -q '^snapshot=' "$stage/session.out"; do
+  if ! kill -0 "$session" 2>/dev/null || [ "$waited" -ge 300 ]; then
+    cat "$stage/session.err" >&2
+    die "could not open a snapshot of $PGDATABASE"
+  fi
+  waited=$((waited + 1))
+  sleep 1
+done
+snapshot_name=$(sed -n 's/^snapshot=//p' "$stage/session.out")
 # gzip level 1 (-Z1): about a third of the default level's time for a few percent more bytes
 # (measured by npm run bench); an uncompressed dump writes and uploads, and a restore reads,
 # many times more.
-pg pg_dump -Fc -Z1 --no-owner --no-acl -f "$stage/database.dump" "$PGDATABASE"
-printf 'database=%s\\nfilestore=%s\\n' "$PGDATABASE" "$FILESTORE_ROOT/$PGDATABASE" >"$stage/manifest"
+pg pg_dump -Fc -Z1 --no-owner --no-acl --snapshot="$snapshot_name" -f "$stage/database.dump" "$PGDATABASE"
+log "checksumming every table of the dumped snapshot and every file of the filestore"
+cat >&3 <<'SQL'
+${CHECKSUM_SETTINGS_SQL}${TABLE_CHECKSUMS_SQL}COMMIT;
+SQL
+exec 3>&-
+if ! wait "$session"; then
+  cat "$stage/session.err" >&2
+  die "could not checksum the tables of $PGDATABASE"
+fi
+grep -E '^[^|]+[|][0-9]+[|]-?[0-9]+$' "$stage/session.out" >"$stage/tables" ||
+  die "the manifest of $PGDATABASE lists no table"
+rm -f "$stage/session.in" "$stage/session.out" "$stage/session.err"
+file_checksums "$FILESTORE_ROOT/$PGDATABASE" >"$stage/files"
+# The manifest travels inside the snapshot: "tables" (schema.table|rows|checksum, see
+# TABLE_CHECKSUMS_SQL) and "files" (sha256sum of every filestore file), beside the dump.
+printf 'database=%s\\nfilestore=%s\\ntables=%s\\nfiles=%s\\n' "$PGDATABASE" "$FILESTORE_ROOT/$PGDATABASE" \\
+  "$(wc -l <"$stage/tables" | tr -d ' ')" "$(wc -l <"$stage/files" | tr -d ' ')" >"$stage/manifest"
 
 if ! rs cat config >/dev/null 2>&1; then
   log "initialising restic repository"
@@ -346,6 +459,18 @@ if [ -d "$source_fs" ]; then
   mv "$source_fs" "$FILESTORE_ROOT/$new"
 else
   mkdir -p "$FILESTORE_ROOT/$new"
+fi
+
+# Before anything changes the copy: every table and file against the manifest the backup wrote.
+manifest_dir=$(dirname "$manifest")
+if [ -s "$manifest_dir/tables" ]; then
+  log "comparing $new with the manifest of snapshot $id"
+  verify_manifest "$new" "$manifest_dir" "$FILESTORE_ROOT/$new" ||
+    die "the restore of snapshot $id differs from the manifest its backup wrote"
+elif [ "\${REQUIRE_MANIFEST:-}" = 1 ]; then
+  die "snapshot $id has no manifest (taken before odoo-backup wrote one); REQUIRE_MANIFEST=1 refuses it"
+else
+  log "snapshot $id has no manifest (taken before odoo-backup wrote one): rows and files not compared"
 fi
 
 if [ "$stage" != production ]; then

@@ -2,6 +2,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import {
     APP_COMPONENTS,
+    APP_ENTRYPOINT,
     APP_HEALTH,
     AppEnv,
     AppRole,
@@ -59,10 +60,31 @@ export interface OdooAppArgs {
     readonly pushSecrets: boolean;
     /** The log service's destination (Papertrail, secret). @default none: App Platform's own */
     readonly logDestination?: pulumi.Input<string>;
+    /**
+     * Production: the off-site backup worker, which runs odoo-backup (the droplet runtime's
+     * script, in the image) every day at `at` into the restic repository. @default none
+     */
+    readonly backup?: AppBackup;
     /** Production: protect the session store. */
     readonly protect: boolean;
     readonly tags: readonly string[];
 }
+
+/** The restic repository and the time of day of App Platform production's backups. */
+export interface AppBackup {
+    /** restic repository, e.g. `s3:https://ams3.digitaloceanspaces.com/<bucket>/restic`. */
+    readonly repository: pulumi.Input<string>;
+    /** Secret. */
+    readonly password: pulumi.Input<string>;
+    readonly accessKeyId: pulumi.Input<string>;
+    /** Secret. */
+    readonly secretAccessKey: pulumi.Input<string>;
+    /** HH:MM (UTC) of the daily backup, e.g. `02:15`. */
+    readonly at: string;
+}
+
+/** The backup worker's size: pg_dump and restic stream; the dump is spooled on the instance's disk. */
+export const BACKUP_WORKER_SIZE = "apps-s-1vcpu-1gb";
 
 type Env = AppEnv<pulumi.Input<string>>;
 
@@ -180,7 +202,10 @@ export class OdooApp extends pulumi.ComponentResource {
     private appComponents(): AppComponents {
         const logs = this.logDestinations();
         const services = [this.webService(), ...this.mailpitService()].map(logs);
-        const workers = (this.args.odoo.maxCronThreads > 0 ? [this.cronWorker()] : []).map(logs);
+        const workers = [
+            ...(this.args.odoo.maxCronThreads > 0 ? [this.cronWorker()] : []),
+            ...(this.args.backup !== undefined ? [this.backupWorker(this.args.backup)] : []),
+        ].map(logs);
         const jobs = [this.upgradeJob()].map(logs);
         return { services, workers, jobs };
     }
@@ -298,6 +323,34 @@ export class OdooApp extends pulumi.ComponentResource {
             instanceSizeSlug: a.instanceSize,
             runCommand: this.run("cron"),
             envs: [...databaseEnv(a.odoo.database), ...this.odooSecrets],
+            alerts: COMPONENT_ALERTS,
+        };
+    }
+
+    /**
+     * Production's off-site backups on App Platform, which schedules no jobs: a worker of the
+     * app (so the cluster's firewall, which trusts the app, admits it) running the image's
+     * odoo-backup daily at `at`, retention 7 daily / 4 weekly / 3 monthly as on the droplet.
+     */
+    private backupWorker(b: AppBackup): digitalocean.types.input.AppSpecWorker {
+        const a = this.args;
+        if (!/^([01][0-9]|2[0-3]):[0-5][0-9]$/.test(b.at)) {
+            throw new Error(`backup time "${b.at}" must be HH:MM (UTC)`);
+        }
+        return {
+            name: APP_COMPONENTS.backup,
+            image: this.odooImage(),
+            instanceCount: 1,
+            instanceSizeSlug: BACKUP_WORKER_SIZE,
+            runCommand: commandLine([APP_ENTRYPOINT, "backup"]),
+            envs: [
+                ...databaseEnv(a.odoo.database),
+                general("ODOO_BACKUP_AT", b.at),
+                general("RESTIC_REPOSITORY", b.repository),
+                secret("RESTIC_PASSWORD", b.password),
+                secret("AWS_ACCESS_KEY_ID", b.accessKeyId),
+                secret("AWS_SECRET_ACCESS_KEY", b.secretAccessKey),
+            ],
             alerts: COMPONENT_ALERTS,
         };
     }

@@ -265,6 +265,19 @@ function buildAppEnvironment(
     const production = cfg.stage === "production";
     const database = managedDatabase(cfg, secrets, plan);
     const odooHost = `${plan.records[0].name}.${cfg.domain}`;
+    // Off-site backups as on the droplet: a bucket in another region, the app's backup worker.
+    let backup: BackupBucket | undefined;
+    if (plan.backups) {
+        if (cfg.backupRegion === undefined || secrets.resticPassword === undefined) {
+            throw new Error("backupRegion and resticPassword are required for backups");
+        }
+        backup = new BackupBucket(`${plan.name}-backup`, {
+            bucketName: cfg.backupBucket ?? defaultBucketName(cfg.domain),
+            region: cfg.backupRegion,
+            hostRegion: cfg.region,
+            protect: production,
+        });
+    }
     const mailpitHost = plan.mailpitRecord ? `${plan.mailpitRecord}.${cfg.domain}` : undefined;
     const settings = odooSettings(cfg);
     const app = new OdooApp(plan.name, {
@@ -283,6 +296,16 @@ function buildAppEnvironment(
         mailpitUiPassword: production ? undefined : secrets.mailpitUiPassword,
         pushSecrets: cfg.appPushSecrets,
         logDestination: logsOf(cfg, secrets)?.destination,
+        backup:
+            backup && secrets.resticPassword
+                ? {
+                      repository: pulumi.interpolate`s3:${backup.endpoint}/${backup.bucketName}/restic`,
+                      password: secrets.resticPassword,
+                      accessKeyId: backup.accessKeyId,
+                      secretAccessKey: backup.secretAccessKey,
+                      at: dailyTime(cfg.backupSchedule ?? "15 2 * * *"),
+                  }
+                : undefined,
         protect: production,
         tags: tagsOf(cfg),
     });
@@ -315,7 +338,23 @@ function buildAppEnvironment(
         appUrl: app.app.defaultIngress,
         appId: app.app.id,
         databaseUri: databaseUri(database, cfg.odooDatabase),
+        backupBucket: backup?.bucketName,
+        backupEndpoint: backup?.endpoint,
     };
+}
+
+/**
+ * The HH:MM (UTC) of a daily cron expression `M H * * *`, the one form App Platform's backup
+ * worker keeps (stacks/config/concerns.ts refuses the others there).
+ */
+export function dailyTime(schedule: string): string {
+    const m = /^\s*([0-9]{1,2})\s+([0-9]{1,2})\s+\*\s+\*\s+\*\s*$/.exec(schedule);
+    if (!m || Number(m[1]) > 59 || Number(m[2]) > 23) {
+        throw new Error(
+            `backupSchedule "${schedule}" must be daily ("<minute> <hour> * * *") with runtime app-platform`,
+        );
+    }
+    return `${m[2].padStart(2, "0")}:${m[1].padStart(2, "0")}`;
 }
 
 /** Builds one droplet environment: host, DNS, containers, monitoring, and backups if asked. */

@@ -101,6 +101,14 @@ describe("App Platform runtime", function () {
                 httpPort: undefined,
                 kind: undefined,
             },
+            // The off-site backups (test/app-platform-backup.test.ts).
+            {
+                name: "backup",
+                instanceCount: 1,
+                instanceSizeSlug: "apps-s-1vcpu-1gb",
+                httpPort: undefined,
+                kind: undefined,
+            },
         ]);
         assert.deepEqual(shape("jobs"), [
             {
@@ -378,9 +386,12 @@ describe("App Platform runtime", function () {
                 ODOO_SESSION_REDIS: "1",
                 ODOO_SESSION_REDIS_PREFIX: stage,
             });
-            assert.equal(
-                ofType(run.resources, "digitalocean:index/spacesBucket:SpacesBucket").length,
-                0,
+            // No bucket holds live data; production's one bucket is its off-site backup.
+            assert.deepEqual(
+                ofType(run.resources, "digitalocean:index/spacesBucket:SpacesBucket").map(
+                    (b) => b.name,
+                ),
+                run === prod ? ["prod-backup-bucket"] : [],
             );
             assert.match(
                 String(byName(spec, "services", "web").runCommand),
@@ -431,9 +442,11 @@ describe("App Platform runtime", function () {
         assert.deepEqual(ofType(run.resources, T.app)[0].ignoreChanges, [
             "spec.services[0].envs",
             "spec.workers[0].envs",
+            "spec.workers[1].envs",
             "spec.jobs[0].envs",
             "spec.services[0].image.registryCredentials",
             "spec.workers[0].image.registryCredentials",
+            "spec.workers[1].image.registryCredentials",
             "spec.jobs[0].image.registryCredentials",
         ]);
         const plain = inputsOf(ofType(run.resources, T.app)[0])["spec"] as Raw;
@@ -452,6 +465,7 @@ describe("App Platform runtime", function () {
         assert.deepEqual(app.ignoreChanges, [
             "spec.services[0].envs",
             "spec.workers[0].envs",
+            "spec.workers[1].envs",
             "spec.jobs[0].envs",
         ]);
         const stagingApp = ofType(staging.resources, T.app)[0];
@@ -573,12 +587,14 @@ describe("App Platform runtime", function () {
             cost.items.map((i) => [i.description, i.monthlyUsd]),
             [
                 ["managed Valkey db-s-1vcpu-1gb x1", 15],
+                ["Spaces subscription (250 GiB, 1 TiB transfer)", 5],
                 ["managed PostgreSQL db-s-2vcpu-4gb x2", 120],
                 ["App Platform web apps-d-1vcpu-4gb x2", 98],
                 ["App Platform cron apps-d-1vcpu-4gb x1", 49],
+                ["App Platform backup apps-s-1vcpu-1gb x1", 12],
             ],
         );
-        assert.equal(cost.monthlyUsd, 282);
+        assert.equal(cost.monthlyUsd, 299);
         assert.deepEqual(cost.unpriced, []);
     });
 
@@ -592,7 +608,7 @@ describe("App Platform runtime", function () {
         const altered = { ...web, rawInputs: { ...web.rawInputs, spec } };
         const cost = estimateCost(prod.resources.map((r) => (r === web ? altered : r)));
         assert.deepEqual(cost.unpriced, ["App Platform web apps-d-64vcpu-1tb x2"]);
-        assert.equal(cost.monthlyUsd, 282 - 98);
+        assert.equal(cost.monthlyUsd, 299 - 98);
         assert.match(
             renderPlan("prod", prod.resources, cost, []),
             /App Platform web apps-d-64vcpu-1tb x2 +not counted: no list price in stacks\/prices\.ts/,

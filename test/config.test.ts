@@ -507,11 +507,22 @@ describe("config schema", () => {
             /configures runtime app-platform/,
         ],
         [
-            "restic on App Platform",
+            "a weekly backup on App Platform (its worker backs up daily)",
             "prod",
-            { runtime: "app-platform", odooImage: "ghcr.io/x/odoo:18" },
+            {
+                runtime: "app-platform",
+                odooImage: "ghcr.io/x/odoo:18",
+                backupSchedule: "0 3 * * 0",
+            },
+            "backupSchedule",
+            /must be daily .* with runtime app-platform/,
+        ],
+        [
+            "a short restic password on App Platform",
+            "prod",
+            { runtime: "app-platform", odooImage: "ghcr.io/x/odoo:18", resticPassword: "short" },
             "resticPassword",
-            /managed cluster's daily backups/,
+            /at least 24 characters/,
         ],
         [
             "unknown PostgreSQL version",
@@ -751,7 +762,13 @@ describe("stack files as Pulumi reads them", () => {
         const secret = Object.keys(CONFIG_KEYS).filter((k) => CONFIG_KEYS[k].secret === true);
         const secureLines = (keys: string[]) =>
             keys.map((k) => `odoo-platform:${k}:\n    secure: v1:c2VjcmV0`);
-        const onApp = ["appRegistryCredentials", "adminPassword", "alertSlackUrl", "smtpPassword"];
+        const onApp = [
+            "appRegistryCredentials",
+            "adminPassword",
+            "alertSlackUrl",
+            "smtpPassword",
+            "resticPassword",
+        ];
         const onStaging = [
             "mailpitUiPassword",
             "adminPassword",

@@ -65,7 +65,17 @@ describe("the platform's image build (tools/odoo-image)", function () {
     });
 
     it("copies only files the context has, and labels what the delivery reads", () => {
+        const stages = instructions(dockerfile)
+            .filter((i) => i.keyword === "FROM")
+            .map((i) => / AS (\S+)$/i.exec(i.args)?.[1])
+            .filter((n) => n !== undefined);
         for (const copy of instructions(dockerfile).filter((i) => i.keyword === "COPY")) {
+            // COPY --from=<stage> copies from a build stage of the file, not from the context.
+            const from = /^--from=(\S+)\s/.exec(copy.args)?.[1];
+            if (from !== undefined) {
+                assert.ok(stages.includes(from), `COPY --from=${from}: no stage of that name`);
+                continue;
+            }
             const sources = copy.args.split(/\s+/).slice(0, -1);
             for (const s of sources.filter((x) => x !== "src")) {
                 assert.ok(
@@ -116,6 +126,7 @@ describe("the platform's image build (tools/odoo-image)", function () {
             const context = path.join(job, "context");
             assert.deepEqual(fs.readdirSync(context).sort(), [
                 "Dockerfile",
+                "odoo-backup",
                 "odoo-platform-entrypoint",
                 "odoo-platform-layout",
                 "odoo-platform-test",

@@ -72,7 +72,8 @@ describe("offline preview, end to end", function () {
 
     it("previews the App Platform examples from examples/ with the README's command, clean", () => {
         const cases: [string, string, number, string][] = [
-            ["prod", "examples/Pulumi.prod.app-platform.yaml", 20, "282.00"],
+            // 20 + BackupBucket with its bucket and key; + Spaces $5 and the backup worker $12.
+            ["prod", "examples/Pulumi.prod.app-platform.yaml", 23, "299.00"],
             ["staging", "examples/Pulumi.staging.app-platform.yaml", 18, "67.00"],
         ];
         for (const [stack, file, count, usd] of cases) {

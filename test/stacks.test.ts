@@ -345,6 +345,15 @@ describe("production stack (offline, mocked cloud)", function () {
                 noncurrentVersionExpiration: { days: 30 },
                 abortIncompleteMultipartUploadDays: 7,
             },
+            // The backup-download workflow's archives: gone a day later, every version.
+            {
+                id: "expire-downloads",
+                enabled: true,
+                prefix: "downloads/",
+                expiration: { days: 1 },
+                noncurrentVersionExpiration: { days: 1 },
+                abortIncompleteMultipartUploadDays: 1,
+            },
         ]);
         const key = one(run.resources, T.spacesKey, "prod-backup-key").inputs;
         assert.deepEqual(key["grants"], [

@@ -553,6 +553,27 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
                 args: new RegExp(`^stack output hostIp --stack ${stack}$`),
                 stdout: `${host}\n`,
             },
+            // The rehearsal's own read-only key on the backup bucket (POST /v2/spaces/keys answers
+            // {"key": {...}} in DigitalOcean's API reference), deleted when the job ends.
+            {
+                cmd: "curl",
+                args: /^-fsS -X POST https:\/\/api\.digitalocean\.com\/v2\/spaces\/keys /,
+                job: /^rehearse$/,
+                stdout: JSON.stringify({
+                    key: {
+                        name: "odoo-platform-run-9001-read",
+                        access_key: "DO00REHEARSALKEY0001",
+                        secret_key: "rehearsal-run-secret-key-0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+                        grants: [{ bucket: "example-com-odoo-backups", permission: "read" }],
+                        created_at: "2026-11-27T10:00:00Z",
+                    },
+                }),
+            },
+            {
+                cmd: "curl",
+                args: /^-fsS -X DELETE https:\/\/api\.digitalocean\.com\/v2\/spaces\/keys\/DO00REHEARSALKEY0001 /,
+                job: /^rehearse$/,
+            },
             // The rehearsal on the dev host: the restore, Odoo's run (its log), the clean-up.
             {
                 cmd: "ssh",
@@ -913,8 +934,9 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
                 [
                     "RESTIC_REPOSITORY=s3:https://ams3.digitaloceanspaces.com/example-com-odoo-backups/restic",
                     "RESTIC_PASSWORD=backup_restic_password-value",
-                    "AWS_ACCESS_KEY_ID=backup_read_access_key_id-value",
-                    "AWS_SECRET_ACCESS_KEY=backup_read_secret_access_key-value",
+                    // The rehearsal's own key, created for the run (no long-lived read key).
+                    "AWS_ACCESS_KEY_ID=DO00REHEARSALKEY0001",
+                    "AWS_SECRET_ACCESS_KEY=rehearsal-run-secret-key-0f1e2d3c4b5a69788796a5b4c3d2e1f0",
                     "",
                 ].join("\n"),
             );
@@ -1059,7 +1081,7 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
                 ["skipped Back to the previous image and database", "skipped Alert"],
             );
             assert.match(
-                r.jobs.rehearse.steps.at(-1)?.stdout ?? "",
+                r.jobs.rehearse.steps.find((st) => st.label.startsWith("Rehearse"))?.stdout ?? "",
                 /^rehearsal passed: example_reminder updated on a copy of production's latest backup$/m,
             );
         });

@@ -216,7 +216,19 @@ module.exports = function stub(name) {
 `;
 
 /** The CLIs the stubs stand in for. */
-export const STUBS = ["pulumi", "gh", "ssh", "curl", "docker", "git", "npm", "npx", "sleep"];
+export const STUBS = [
+    "pulumi",
+    "gh",
+    "ssh",
+    "curl",
+    "docker",
+    "git",
+    "npm",
+    "npx",
+    "sleep",
+    "aws",
+    "restic",
+];
 
 /** A word as a shell would need it quoted: for readable, exact call lines. */
 export function quote(word: string): string {

@@ -463,6 +463,7 @@ describe("workflow provenance: every secret and variable a job reads exists wher
                     : row,
             );
             assert.deepEqual(problems(sources, r), [
+                "backup-now.yml job backup (environment production): secrets.HOST_SSH_KEY is set neither in this repository or its environment production",
                 "release.yml job release (environment production): secrets.HOST_SSH_KEY is set neither in this repository or its environment production",
             ]);
         });

@@ -2,8 +2,10 @@
  * `npm run drill`: the whole backup → restore round trip on this machine, against the PostgreSQL
  * of the usual PG* variables (or a private throwaway cluster when none answers): an Odoo-shaped
  * database and filestore, the rendered odoo-backup into a fresh local restic repository, the
- * rendered odoo-restore into a new database as a staging refresh, then a comparison of every row
- * and file. Prints rows, files and seconds; exits non-zero when anything differs.
+ * rendered odoo-restore into a new database as a staging refresh (which compares every table's rows
+ * and checksum and every file's sha256 with the manifest the backup stored in its snapshot, and
+ * refuses a snapshot without one here), then a comparison of every row and file with the source.
+ * Prints rows, files, the manifest's verdict and seconds; exits non-zero when anything differs.
  *
  * `odoo neutralize` needs Odoo; here it is replaced by NEUTRALIZE_EMULATION_SQL (same effects on
  * these tables), and the drill says so.
@@ -27,6 +29,8 @@ import { psql, startPostgres } from "../test/doubles/pg";
 export interface DrillReport {
     readonly rows: Record<string, number>;
     readonly files: number;
+    /** odoo-restore's verdict on the snapshot's manifest ("manifest: N tables (M rows) and ..."). */
+    readonly manifest: string;
     readonly backupSeconds: number;
     readonly restoreSeconds: number;
     readonly problems: string[];
@@ -69,6 +73,7 @@ export function runDrill(
             MAILPIT_HOST: "mailpit",
             // The drill compares every row with the backup's: nothing may be rewritten.
             ANONYMIZE: "off",
+            REQUIRE_MANIFEST: "1",
             NEUTRALIZE_CMD: `psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f '${path.join(dir, "neutralize.sql")}'`,
         };
         log(`creating ${source}: ${size.partners} partners, ${size.attachments} files`);
@@ -81,14 +86,16 @@ export function runDrill(
             const r = spawnSync("sh", [script, ...args], { env, encoding: "utf8" });
             if (r.status !== 0)
                 throw new Error(`${path.basename(script)} failed:\n${r.stdout}${r.stderr}`);
-            return (Date.now() - t0) / 1000;
+            return { seconds: (Date.now() - t0) / 1000, out: r.stdout };
         };
         log("backing up into a new local restic repository");
-        const backupSeconds = timed(scripts.backup, []);
+        const backupSeconds = timed(scripts.backup, []).seconds;
         log(
             `restoring the latest snapshot into ${target} as a staging refresh (odoo neutralize emulated)`,
         );
-        const restoreSeconds = timed(scripts.restore, ["latest", target, "staging"]);
+        const restore = timed(scripts.restore, ["latest", target, "staging"]);
+        const restoreSeconds = restore.seconds;
+        const manifest = /manifest: .*/.exec(restore.out)?.[0] ?? "";
 
         const after = tableFingerprints(env, target);
         const afterFiles = filestoreFingerprints(path.join(env.FILESTORE_ROOT!, target));
@@ -113,6 +120,7 @@ export function runDrill(
         return {
             rows: Object.fromEntries(TABLES.map((t) => [t, after[t].rows])),
             files: Object.keys(afterFiles).length,
+            manifest,
             backupSeconds,
             restoreSeconds,
             problems,
@@ -139,6 +147,7 @@ if (require.main === module) {
                 .join(", ")})`,
         );
         console.log(`files restored: ${r.files}`);
+        console.log(r.manifest);
         console.log(
             `seconds: backup ${r.backupSeconds.toFixed(1)}, restore ${r.restoreSeconds.toFixed(1)}`,
         );

@@ -89,6 +89,12 @@ export function containerOdoo(c: ContainerProps, image?: string): OdooProcess | 
 /** The entrypoint of the App Platform image; its first argument is the process's role. */
 export const APP_ENTRYPOINT = "odoo-platform-entrypoint";
 
+/**
+ * Roles of the entrypoint that start no Odoo: `backup` runs odoo-backup (pg_dump and restic) on a
+ * schedule (tools/odoo-image/odoo-platform-entrypoint). Every other role is read as an Odoo.
+ */
+export const APP_NON_ODOO_ROLES: ReadonlySet<string> = new Set(["backup"]);
+
 export interface AppImageSpec {
     registryType?: string;
     registry?: string;
@@ -171,7 +177,10 @@ export function appOdooProcesses(props: AppProps): AppOdooProcess[] {
     const appEnvs = (props.spec?.envs ?? []).map((e) => `${e.key}=${e.value}`);
     return appComponents(props)
         .map((c) => ({ c, argv: (c.runCommand ?? "").trim().split(/\s+/) }))
-        .filter(({ argv }) => basename(argv[0]) === APP_ENTRYPOINT)
+        .filter(
+            ({ argv }) =>
+                basename(argv[0]) === APP_ENTRYPOINT && !APP_NON_ODOO_ROLES.has(argv[1] ?? ""),
+        )
         .map(({ c, argv }) => {
             const environment = envOf([
                 ...appEnvs,

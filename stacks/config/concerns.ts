@@ -110,13 +110,17 @@ export function runtimeChecks(
                     "droplet runtime's dev host",
             );
         }
-        if (production) {
-            refuseSet(
-                c,
-                ["backupRegion", "backupBucket", "backupSchedule", "resticPassword"],
-                "must not be set with runtime app-platform: there the managed cluster's daily " +
-                    "backups and point-in-time recovery keep the data (see the README)",
-                issue,
+        // Production's off-site backups run in the app's backup worker, once a day.
+        const schedule = c.backupSchedule;
+        if (
+            production &&
+            typeof schedule === "string" &&
+            !/^\s*([0-5]?[0-9])\s+([01]?[0-9]|2[0-3])\s+\*\s+\*\s+\*\s*$/.test(schedule)
+        ) {
+            issue(
+                "backupSchedule",
+                'must be daily ("<minute> <hour> * * *") with runtime app-platform: its backup ' +
+                    "worker runs once a day at that time",
             );
         }
     }

@@ -127,14 +127,14 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
         );
     }
     if (stage === "production") {
-        const offSite = c.runtime !== "app-platform";
+        // Both runtimes back up off-site: the droplet's backup job, App Platform's backup worker.
         for (const key of ["smtpHost", "smtpFrom", "backupRegion"]) {
-            if (c[key] === undefined && (offSite || key !== "backupRegion")) {
+            if (c[key] === undefined) {
                 issue(key, "is required in production (real mail and off-site backups)");
             }
         }
         const rp = c.resticPassword;
-        if (offSite && (typeof rp !== "string" || rp.length < 24)) {
+        if (typeof rp !== "string" || rp.length < 24) {
             issue(
                 "resticPassword",
                 "must be set as a secret of at least 24 characters in production",

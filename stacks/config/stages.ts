@@ -205,7 +205,8 @@ export function requiredSecrets(
                   ...(managed ? [] : (["postgresPassword"] as const)),
                   // A relay without login takes neither user nor password.
                   ...(raw[`${PROJECT}:smtpUser`] === undefined ? [] : ["smtpPassword" as const]),
-                  ...(app ? [] : ["resticPassword" as const]),
+                  // Both runtimes back up off-site (App Platform: the app's backup worker).
+                  "resticPassword",
               ]
             : [
                   "adminPassword",

@@ -60,7 +60,7 @@ context)
     mkdir -p context/src
     cp platform/tools/odoo-image/Dockerfile platform/tools/odoo-image/odoo-platform-layout \
         platform/tools/odoo-image/odoo-platform-entrypoint \
-        platform/tools/odoo-image/odoo-platform-test context/
+        platform/tools/odoo-image/odoo-platform-test platform/tools/odoo-image/odoo-backup context/
     # The repository as checked out, submodules included, without git's data or the workflows.
     tar -C src --exclude=./.git --exclude='*/.git' --exclude=./.github -cf - . |
         tar -C context/src -xf -
