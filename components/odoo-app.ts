@@ -17,6 +17,7 @@ import {
 } from "./app-spec";
 import { IMAGES, MAILPIT_SETTINGS } from "./odoo-containers";
 import { ManagedDatabase } from "./managed-database";
+import { GITOPS_SECRET_ENV } from "./gitops";
 import { ODOO_HTTP_PORT, OdooSettings } from "./odoo-settings";
 
 /** The session store: a small Valkey cluster; a session outlives every deploy and instance. */
@@ -56,6 +57,12 @@ export interface OdooAppArgs {
      * the one `up` that rotates a secret.
      */
     readonly pushSecrets: boolean;
+    /**
+     * Production: the GitOps dispatch secret; the upgrade job delivers it to Odoo's system
+     * parameter `pulser.webhook.secret` (tools/odoo-image/odoo-platform-entrypoint). Secret.
+     * @default none delivered
+     */
+    readonly gitopsSecret?: pulumi.Input<string>;
     /** Production: protect the session store. */
     readonly protect: boolean;
     readonly tags: readonly string[];
@@ -309,6 +316,9 @@ export class OdooApp extends pulumi.ComponentResource {
                 ...this.odooSecrets,
                 general("PGADMIN_USER", db.cluster.user),
                 secret("PGADMIN_PASSWORD", db.cluster.password),
+                ...(a.gitopsSecret === undefined
+                    ? []
+                    : [secret(GITOPS_SECRET_ENV, a.gitopsSecret)]),
             ],
         };
     }

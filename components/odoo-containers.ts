@@ -8,6 +8,7 @@ import {
     postgresConnection,
     postgresName,
 } from "./database-containers";
+import { createParameterDelivery } from "./gitops";
 import { DATA_DIRS } from "./host-rendering";
 import { OdooVersion } from "./app-spec";
 import { createOdooInit } from "./odoo-init";
@@ -74,6 +75,11 @@ export interface OdooContainersArgs {
     readonly hostAddress: pulumi.Input<string>;
     /** Production: where and when backups go. Absent elsewhere (restore tooling only). */
     readonly backupTarget?: BackupTarget;
+    /**
+     * Production: the GitOps dispatch secret, delivered to Odoo's system parameter
+     * `pulser.webhook.secret` (see gitops.ts). Secret. @default none delivered
+     */
+    readonly gitopsSecret?: pulumi.Input<string>;
     /** Non-production: the base URL a refreshed copy gets. */
     readonly baseUrl?: string;
     /**
@@ -177,6 +183,9 @@ export class OdooContainers extends pulumi.ComponentResource {
             this.mailpit,
             this.backup.preUpgradeBackup,
         ]);
+        if (args.gitopsSecret !== undefined) {
+            createParameterDelivery(ctx, args.gitopsSecret, [this.odoo]);
+        }
 
         this.registerOutputs({});
     }

@@ -6,6 +6,7 @@ import {
     GithubEnvironmentSpec,
     GithubWiring,
 } from "../components/github-wiring";
+import { GITOPS_SECRET_ENV } from "../components/gitops";
 import { ManagedDatabase } from "../components/managed-database";
 import { Monitoring } from "../components/monitoring";
 import { OdooApp } from "../components/odoo-app";
@@ -120,10 +121,22 @@ function githubWiring(
                       },
                   },
               ];
+    // The GitOps loop's receiving job: the dispatch secret and the keys it may set.
+    const gitops: GithubEnvironmentSpec[] =
+        production && cfg.gitopsKeys !== undefined
+            ? [
+                  {
+                      name: GITHUB_ENVIRONMENT.gitops,
+                      secrets: { [GITOPS_SECRET_ENV]: need("githubWebhookSecret") },
+                      variables: { GITOPS_ALLOWED_KEYS: cfg.gitopsKeys.join(" ") },
+                      defaultBranchOnly: true,
+                  },
+              ]
+            : [];
     return new GithubWiring(`${name}-github`, {
         repository: cfg.githubRepository as string,
         defaultBranch: cfg.githubDefaultBranch,
-        environments: [deployment, ...preview],
+        environments: [deployment, ...preview, ...gitops],
         repositoryVariables: production
             ? undefined
             : {
@@ -240,6 +253,7 @@ function buildAppEnvironment(
         smtpPassword: production ? secrets.smtpPassword : undefined,
         mailpitUiPassword: production ? undefined : secrets.mailpitUiPassword,
         pushSecrets: cfg.appPushSecrets,
+        gitopsSecret: production ? secrets.githubWebhookSecret : undefined,
         protect: production,
         tags: tagsOf(cfg),
     });
@@ -354,6 +368,7 @@ function buildDropletEnvironment(
         mailpitUiPassword: production ? undefined : secrets.mailpitUiPassword,
         odooMemoryMb: cfg.odooContainerMemoryMb,
         hostAddress: host.ipAddress,
+        gitopsSecret: production ? secrets.githubWebhookSecret : undefined,
         managedDatabase: managed && {
             host: managed.cluster.privateHost,
             port: managed.cluster.port,
