@@ -369,6 +369,12 @@ function buildDropletEnvironment(
         odooMemoryMb: cfg.odooContainerMemoryMb,
         hostAddress: host.ipAddress,
         gitopsSecret: production ? secrets.githubWebhookSecret : undefined,
+        trafficAlerts: production
+            ? {
+                  errorRatePercent: cfg.alertErrorRatePercent,
+                  latencyP95Ms: cfg.alertLatencyP95Ms,
+              }
+            : undefined,
         managedDatabase: managed && {
             host: managed.cluster.privateHost,
             port: managed.cluster.port,
@@ -394,6 +400,7 @@ function buildDropletEnvironment(
         emails: cfg.alertEmails,
         slack: slackTarget(cfg, secrets),
         backupHealthUrl: containers.backup.healthUrl,
+        trafficHealthUrl: containers.trafficHealthUrl,
     });
 
     if (cfg.githubRepository !== undefined) {
