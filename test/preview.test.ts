@@ -105,7 +105,7 @@ describe("offline preview, end to end", function () {
         assert.equal(r.status, 0, r.stderr);
         const out = JSON.parse(r.stdout);
         assert.equal(out.stack, "prod");
-        assert.equal(out.resources.length, 54);
+        assert.equal(out.resources.length, 68);
         for (const res of out.resources) {
             assert.deepEqual(Object.keys(res).sort(), [
                 "dependencies",
