@@ -9,6 +9,8 @@ export const GITHUB_ENVIRONMENT = {
     preview: "preview",
     staging: "staging",
     production: "production",
+    /** The GitOps loop's receiving job (gitops.ts): from the default branch only. */
+    gitops: "gitops",
 } as const;
 
 export type GithubEnvironmentName = (typeof GITHUB_ENVIRONMENT)[keyof typeof GITHUB_ENVIRONMENT];
@@ -27,6 +29,11 @@ export interface GithubEnvironmentSpec {
      * deploys from the default branch only and is protected. @default none
      */
     readonly reviewers?: readonly number[];
+    /**
+     * Only jobs of the default branch may use this environment (and read its secrets), without
+     * reviewers: an automated job's. @default with reviewers only
+     */
+    readonly defaultBranchOnly?: boolean;
 }
 
 export interface GithubWiringArgs {
@@ -99,6 +106,7 @@ export class GithubWiring extends pulumi.ComponentResource {
     private environment(name: string, e: GithubEnvironmentSpec): void {
         const repository = this.args.repository;
         const gated = (e.reviewers ?? []).length > 0;
+        const branchOnly = gated || e.defaultBranchOnly === true;
         // The first environment keeps the names the stack had before it held several.
         const prefix = e === this.args.environments[0] ? name : `${name}-${e.name}`;
         const env = new github.RepositoryEnvironment(
@@ -109,14 +117,14 @@ export class GithubWiring extends pulumi.ComponentResource {
                 preventSelfReview: gated,
                 canAdminsBypass: !gated,
                 reviewers: gated ? [{ users: [...(e.reviewers ?? [])] }] : [],
-                deploymentBranchPolicy: gated
+                deploymentBranchPolicy: branchOnly
                     ? { protectedBranches: false, customBranchPolicies: true }
                     : undefined,
             },
             { parent: this, protect: gated },
         );
         this.environments[e.name] = env;
-        if (gated) {
+        if (branchOnly) {
             new github.RepositoryEnvironmentDeploymentPolicy(
                 `${prefix}-deploy-from-${this.branch}`,
                 { repository, environment: e.name, branchPattern: this.branch },

@@ -15,6 +15,11 @@ export interface MonitoringArgs {
     readonly latencyMs?: number;
     /** URL answering 503 once the newest backup is stale; alerted on when down (production). */
     readonly backupHealthUrl?: string;
+    /**
+     * URL answering 503 while Odoo's error rate or p95 crosses its threshold (traffic-alerts.ts);
+     * alerted on when down. @default none
+     */
+    readonly trafficHealthUrl?: string;
 }
 
 /** The droplet metrics alerted on, with DigitalOcean's metric names. */
@@ -129,6 +134,31 @@ export class Monitoring extends pulumi.ComponentResource {
                     name: `odoo-platform ${name} backup older than a day`,
                     type: "down",
                     period: "10m",
+                    notifications,
+                },
+                child,
+            );
+        }
+
+        if (args.trafficHealthUrl !== undefined) {
+            const traffic = new digitalocean.UptimeCheck(
+                `${name}-traffic`,
+                {
+                    name: `odoo-platform ${name} error rate and p95`,
+                    target: args.trafficHealthUrl,
+                    type: "https",
+                    regions: ["eu_west"],
+                    enabled: true,
+                },
+                child,
+            );
+            new digitalocean.UptimeAlert(
+                `${name}-traffic-alert`,
+                {
+                    checkId: traffic.id,
+                    name: `odoo-platform ${name} error rate or p95 above threshold`,
+                    type: "down",
+                    period: "2m",
                     notifications,
                 },
                 child,

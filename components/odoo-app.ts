@@ -19,6 +19,7 @@ import {
 import { IMAGES, MAILPIT_SETTINGS } from "./odoo-containers";
 import { ManagedDatabase } from "./managed-database";
 import { appLogDestinations } from "./log-shipping";
+import { GITOPS_SECRET_ENV } from "./gitops";
 import { ODOO_HTTP_PORT, OdooSettings } from "./odoo-settings";
 
 /** The session store: a small Valkey cluster; a session outlives every deploy and instance. */
@@ -65,6 +66,12 @@ export interface OdooAppArgs {
      * script, in the image) every day at `at` into the restic repository. @default none
      */
     readonly backup?: AppBackup;
+    /**
+     * Production: the GitOps dispatch secret; the upgrade job delivers it to Odoo's system
+     * parameter `pulser.webhook.secret` (tools/odoo-image/odoo-platform-entrypoint). Secret.
+     * @default none delivered
+     */
+    readonly gitopsSecret?: pulumi.Input<string>;
     /** Production: protect the session store. */
     readonly protect: boolean;
     readonly tags: readonly string[];
@@ -373,6 +380,9 @@ export class OdooApp extends pulumi.ComponentResource {
                 ...this.odooSecrets,
                 general("PGADMIN_USER", db.cluster.user),
                 secret("PGADMIN_PASSWORD", db.cluster.password),
+                ...(a.gitopsSecret === undefined
+                    ? []
+                    : [secret(GITOPS_SECRET_ENV, a.gitopsSecret)]),
             ],
         };
     }

@@ -8,6 +8,7 @@ import {
     postgresConnection,
     postgresName,
 } from "./database-containers";
+import { createParameterDelivery } from "./gitops";
 import { DATA_DIRS } from "./host-rendering";
 import { OdooVersion } from "./app-spec";
 import { createOdooInit } from "./odoo-init";
@@ -22,7 +23,7 @@ import {
     odooFlags,
     renderOdooConf,
 } from "./odoo-settings";
-import { labelList, traefikFlags, traefikLabels } from "./traefik-labels";
+import { labelList, routerName, traefikFlags, traefikLabels } from "./traefik-labels";
 import { CONTAINER_LOGGING } from "./log-shipping";
 import { AnonymizeMode } from "./anonymization";
 import {
@@ -33,6 +34,7 @@ import {
     doorDefinitionLabels,
     htpasswdLine,
 } from "./door";
+import { TrafficAlerts } from "./traffic-alerts";
 
 /**
  * Images the platform runs besides Odoo, pinned so that `up` never pulls a surprise, each on a
@@ -84,6 +86,16 @@ export interface OdooContainersArgs {
     readonly hostAddress: pulumi.Input<string>;
     /** Production: where and when backups go. Absent elsewhere (restore tooling only). */
     readonly backupTarget?: BackupTarget;
+    /**
+     * Production: the GitOps dispatch secret, delivered to Odoo's system parameter
+     * `pulser.webhook.secret` (see gitops.ts). Secret. @default none delivered
+     */
+    readonly gitopsSecret?: pulumi.Input<string>;
+    /**
+     * Alerts on Odoo's real traffic (traffic-alerts.ts): the thresholds of the error rate (percent
+     * of 5xx) and of the p95 of request durations (ms). @default none
+     */
+    readonly trafficAlerts?: { readonly errorRatePercent: number; readonly latencyP95Ms: number };
     /** Non-production: the base URL a refreshed copy gets. */
     readonly baseUrl?: string;
     /** Non-production: what a refreshed copy has anonymized (config `anonymize`). */
@@ -162,6 +174,8 @@ export class OdooContainers extends pulumi.ComponentResource {
     public readonly backup: BackupJob;
     /** Name of the Odoo container (its host name on the network). */
     public readonly odooContainerName: string;
+    /** With trafficAlerts: the endpoint that answers 503 while Odoo's traffic crosses a threshold. */
+    public readonly trafficHealthUrl?: string;
 
     constructor(name: string, args: OdooContainersArgs, opts?: pulumi.ComponentResourceOptions) {
         super("odoo-platform:host:OdooContainers", name, {}, opts);
@@ -201,6 +215,23 @@ export class OdooContainers extends pulumi.ComponentResource {
             this.mailpit,
             this.backup.preUpgradeBackup,
         ]);
+        if (args.trafficAlerts !== undefined) {
+            this.trafficHealthUrl = new TrafficAlerts(
+                `${name}-traffic`,
+                {
+                    provider: args.provider,
+                    network: netName,
+                    traefikContainer: this.traefik.name,
+                    odooRouter: routerName(args.odooHosts[0]),
+                    host: args.odooHosts[0],
+                    ...args.trafficAlerts,
+                },
+                { parent: this, dependsOn: [this.traefik] },
+            ).healthUrl;
+        }
+        if (args.gitopsSecret !== undefined) {
+            createParameterDelivery(ctx, args.gitopsSecret, [this.odoo]);
+        }
 
         this.registerOutputs({});
     }

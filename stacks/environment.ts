@@ -6,6 +6,7 @@ import {
     GithubEnvironmentSpec,
     GithubWiring,
 } from "../components/github-wiring";
+import { GITOPS_SECRET_ENV } from "../components/gitops";
 import { ManagedDatabase } from "../components/managed-database";
 import { Monitoring } from "../components/monitoring";
 import { OdooApp } from "../components/odoo-app";
@@ -128,10 +129,22 @@ function githubWiring(
                       },
                   },
               ];
+    // The GitOps loop's receiving job: the dispatch secret and the keys it may set.
+    const gitops: GithubEnvironmentSpec[] =
+        production && cfg.gitopsKeys !== undefined
+            ? [
+                  {
+                      name: GITHUB_ENVIRONMENT.gitops,
+                      secrets: { [GITOPS_SECRET_ENV]: need("githubWebhookSecret") },
+                      variables: { GITOPS_ALLOWED_KEYS: cfg.gitopsKeys.join(" ") },
+                      defaultBranchOnly: true,
+                  },
+              ]
+            : [];
     return new GithubWiring(`${name}-github`, {
         repository: cfg.githubRepository as string,
         defaultBranch: cfg.githubDefaultBranch,
-        environments: [deployment, ...preview],
+        environments: [deployment, ...preview, ...gitops],
         repositoryVariables: production
             ? undefined
             : {
@@ -306,6 +319,7 @@ function buildAppEnvironment(
                       at: dailyTime(cfg.backupSchedule ?? "15 2 * * *"),
                   }
                 : undefined,
+        gitopsSecret: production ? secrets.githubWebhookSecret : undefined,
         protect: production,
         tags: tagsOf(cfg),
     });
@@ -438,6 +452,13 @@ function buildDropletEnvironment(
         doorPassword: production ? undefined : secrets.nonProdAccessPassword,
         odooMemoryMb: cfg.odooContainerMemoryMb,
         hostAddress: host.ipAddress,
+        gitopsSecret: production ? secrets.githubWebhookSecret : undefined,
+        trafficAlerts: production
+            ? {
+                  errorRatePercent: cfg.alertErrorRatePercent,
+                  latencyP95Ms: cfg.alertLatencyP95Ms,
+              }
+            : undefined,
         managedDatabase: managed && {
             host: managed.cluster.privateHost,
             port: managed.cluster.port,
@@ -481,6 +502,7 @@ function buildDropletEnvironment(
         emails: cfg.alertEmails,
         slack: slackTarget(cfg, secrets),
         backupHealthUrl: containers.backup.healthUrl,
+        trafficHealthUrl: containers.trafficHealthUrl,
     });
 
     if (cfg.githubRepository !== undefined) {

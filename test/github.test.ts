@@ -58,7 +58,10 @@ describe("GitHub wiring of the Odoo repository", function () {
     it("gives production's environment the deploy token alone, as a secret", () => {
         // Production's deployments run the platform repository's release workflow, which holds
         // every cloud credential: the Odoo repository gets no state, SSH or cloud token.
-        const secrets = ofType(prod.resources, G.secret);
+        // (The gitops environment's secret is the GitOps loop's: test/gitops.test.ts.)
+        const secrets = ofType(prod.resources, G.secret).filter(
+            (r) => inputsOf(r)["environment"] === "production",
+        );
         assert.deepEqual(
             secrets.map((r) => [inputsOf(r)["environment"], inputsOf(r)["secretName"]]),
             [["production", "PLATFORM_DEPLOY_TOKEN"]],
@@ -69,10 +72,9 @@ describe("GitHub wiring of the Odoo repository", function () {
             assert.equal(s.rawInputs["plaintextValue"], undefined, s.name);
         }
         const vars = Object.fromEntries(
-            ofType(prod.resources, G.variable).map((r) => [
-                inputsOf(r)["variableName"],
-                inputsOf(r)["value"],
-            ]),
+            ofType(prod.resources, G.variable)
+                .filter((r) => inputsOf(r)["environment"] === "production")
+                .map((r) => [inputsOf(r)["variableName"], inputsOf(r)["value"]]),
         );
         assert.deepEqual(vars, { ODOO_URL: "https://erp.example.com", STACK: "prod" });
         assert.equal(ofType(prod.resources, G.repoVariable).length, 0, "staging owns them");

@@ -106,8 +106,9 @@ describe("offline preview, end to end", function () {
         assert.equal(r.status, 0, r.stderr);
         const out = JSON.parse(r.stdout);
         assert.equal(out.stack, "prod");
-        // 54 and the host settings (the component, its people and its logging commands)
-        assert.equal(out.resources.length, 57);
+        // 54, the host settings (the component, its people and its logging commands), the GitOps
+        // parameter and the traffic alerts
+        assert.equal(out.resources.length, 71);
         for (const res of out.resources) {
             assert.deepEqual(Object.keys(res).sort(), [
                 "dependencies",

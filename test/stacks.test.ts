@@ -436,10 +436,14 @@ describe("production stack (offline, mocked cloud)", function () {
         assert.deepEqual(names, [
             "prod-backup",
             "prod-backup-health",
+            // The GitOps secret's delivery (gitops.ts) and the traffic alerts (traffic-alerts.ts).
+            "prod-gitops-parameter",
             "prod-odoo",
             "prod-odoo-init",
             "prod-postgres",
             "prod-traefik",
+            "prod-traffic-check",
+            "prod-traffic-health",
         ]);
         const fw = one(run.resources, T.firewall, "prod-fw").inputs;
         assert.deepEqual(

@@ -19,6 +19,7 @@
  * - `uses:` steps are simulated: actions/checkout copies the repository it names (this one, or
  *   the example Odoo repository) into the job folder; the others are recorded, and fail where the
  *   real action fails on an empty input.
+ * - GITHUB_EVENT_PATH holds the event's payload (`github.event`) as JSON.
  * Not modelled: services, timeouts, concurrency, permissions, caches, `continue-on-error`,
  * GITHUB_PATH (the file exists, nothing reads it), matrix `include`/`exclude`.
  */
@@ -649,6 +650,9 @@ class Runner {
         const temp = path.join(folder, "temp");
         const home = path.join(folder, "home");
         for (const d of [workspace, temp, home]) fs.mkdirSync(d, { recursive: true });
+        // The webhook payload of the event, as the runner writes it for the job's steps.
+        const eventPath = path.join(temp, "event.json");
+        fs.writeFileSync(eventPath, JSON.stringify(inv.github.event ?? {}));
 
         const base = {
             github: inv.github,
@@ -748,6 +752,7 @@ class Runner {
                             GITHUB_SHA: stringify(inv.github.sha),
                             GITHUB_REF: stringify(inv.github.ref),
                             GITHUB_EVENT_NAME: stringify(inv.github.event_name),
+                            GITHUB_EVENT_PATH: eventPath,
                             GITHUB_SERVER_URL: stringify(inv.github.server_url),
                             GITHUB_ACTOR: stringify(inv.github.actor),
                             GITHUB_JOB: id,

@@ -297,6 +297,21 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKey>> = {
         secret: true,
         description: "SSH private key CI uses to reach this stage's host.",
     },
+    gitopsKeys: {
+        type: "array",
+        description:
+            "Production: the keys a signed GitOps dispatch may set (ops/kv/<key>.txt of the Odoo repository, by pull request).",
+    },
+    alertErrorRatePercent: {
+        type: "integer",
+        description:
+            "Droplet runtime: alert when more than this percent of Odoo's requests over 5 minutes answer 5xx.",
+    },
+    alertLatencyP95Ms: {
+        type: "integer",
+        description:
+            "Droplet runtime: alert when the 95th percentile of Odoo's request durations over 5 minutes exceeds this many ms.",
+    },
     githubWebhookSecret: {
         type: "string",
         secret: true,

@@ -109,6 +109,7 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
                 "githubDispatchUrl",
                 "githubWebhookSecret",
                 "githubRequiredChecks",
+                "gitopsKeys",
             ],
             `must not be set on a ${stage} stack: production owns it`,
             issue,
@@ -119,6 +120,15 @@ export function crossChecks(stage: Stage, c: Readonly<Record<string, unknown>>):
             c.githubDispatchUrl === undefined ? "githubDispatchUrl" : "githubWebhookSecret",
             "githubDispatchUrl and githubWebhookSecret (secret) go together",
         );
+    }
+    if (c.gitopsKeys !== undefined && c.githubWebhookSecret === undefined) {
+        issue(
+            "gitopsKeys",
+            "needs githubWebhookSecret (secret) and githubDispatchUrl: the dispatches are signed with that secret",
+        );
+    }
+    if (c.gitopsKeys !== undefined && c.githubRepository === undefined) {
+        issue("gitopsKeys", "needs githubRepository: the keys are set in that repository");
     }
     if (stage === "production" && c.prEnvironments !== undefined) {
         issue(

@@ -15,6 +15,7 @@ import { DATABASE_SIZES, DROPLET_SIZES } from "../prices";
 import { cronProblem } from "../../components/cron";
 import { ANONYMIZE_MODES } from "../../components/anonymization";
 import { NON_PROD_ACCESS } from "../../components/door";
+import { GITOPS_KEY } from "../../components/gitops";
 import { vpcRangeProblem } from "./network";
 import { odooMemoryNeedMb } from "./sizing";
 import { Person, ROLES, peopleProblems, sshKeyProblem } from "../../components/host-access";
@@ -293,6 +294,19 @@ export function configSchema(
             ciSshPrivateKey: z.string().optional(),
             ciPlatformDeployToken: z.string().optional(),
             githubWebhookSecret: z.string().optional(),
+            gitopsKeys: z
+                .array(
+                    z
+                        .string()
+                        .regex(
+                            GITOPS_KEY,
+                            "must be a lower-case name of up to 63 letters, digits, '.', '_' or '-' (it names ops/kv/<key>.txt)",
+                        ),
+                )
+                .min(1, "needs at least one key, or leave gitopsKeys unset")
+                .optional(),
+            alertErrorRatePercent: int(1, 100, "percent of requests").default(5),
+            alertLatencyP95Ms: int(50, 600000, "milliseconds").default(2000),
             prEnvironments: z
                 .object(
                     {
