@@ -63,6 +63,8 @@ describe("backup manifest: every table and file checked on restore (real Postgre
             RESTIC_CACHE_DIR: path.join(dir, "cache"),
             BASE_URL: "https://staging.example.com",
             MAILPIT_HOST: "staging-mailpit",
+            // The manifest's proofs compare every row with the backup's: nothing rewritten after.
+            ANONYMIZE: "off",
             // Stand-in for `odoo neutralize -d <db>` (no Odoo here), as in test/backup.test.ts.
             NEUTRALIZE_CMD: `psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f '${path.join(dir, "neutralize.sql")}'`,
         };

@@ -14,9 +14,9 @@ try {
     pack.kill();
     throw e;
 }
-const { main, userMessage } = preview;
+const { exitAfterFlush, main, userMessage } = preview;
 main(pack).then(
-    (code) => process.exit(code),
+    (code) => exitAfterFlush(code),
     (e) => {
         pack.kill();
         console.error(userMessage(e));

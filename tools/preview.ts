@@ -277,9 +277,17 @@ export async function main(spawned?: SpawnedPack): Promise<number> {
     }
 }
 
+/**
+ * Exits once stdout and stderr are flushed: writes to a pipe are asynchronous, and a bare
+ * process.exit cuts off the tail of a large plan (`--json` read through a pipe).
+ */
+export function exitAfterFlush(code: number): void {
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
 if (require.main === module) {
     main().then(
-        (code) => process.exit(code),
+        (code) => exitAfterFlush(code),
         (e) => {
             console.error(userMessage(e));
             process.exit(2);
