@@ -299,7 +299,7 @@ rm -rf "$stage"
 mkdir -p "$stage" "$FILESTORE_ROOT/$PGDATABASE"
 log "dumping $PGDATABASE"
 # The dump and the manifest read one snapshot of the database: a psql session opens a read-only
-# repeatable-read transaction and exports its snapshot, pg_dump dumps exactly that snapshot, then
+# repeatable-read transaction and exports its snapshot, pg_dump dumps exactly that snapshot, and
 # the same session checksums every table. The manifest describes the dump, however busy Odoo is.
 mkfifo "$stage/session.in"
 pg psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGDATABASE" <"$stage/session.in" \\
@@ -308,24 +308,31 @@ session=$!
 exec 3>"$stage/session.in"
 printf '%s\\n' "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;" \\
   "SELECT 'snapshot=' || pg_export_snapshot();" >&3
+# psql answers within milliseconds: look every tenth of a second, for five minutes at most.
 waited=0
 until grep -q '^snapshot=' "$stage/session.out"; do
-  if ! kill -0 "$session" 2>/dev/null || [ "$waited" -ge 300 ]; then
+  if ! kill -0 "$session" 2>/dev/null || [ "$waited" -ge 3000 ]; then
     cat "$stage/session.err" >&2
     die "could not open a snapshot of $PGDATABASE"
   fi
   waited=$((waited + 1))
-  sleep 1
+  sleep 0.1
 done
 snapshot_name=$(sed -n 's/^snapshot=//p' "$stage/session.out")
+# The session checksums every table of the snapshot while pg_dump dumps it, and the filestore is
+# checksummed meanwhile: the three run at once (npm run bench). The session commits only after
+# pg_dump ended, so the snapshot it imports stays valid for as long as it needs.
+log "checksumming every table of the dumped snapshot and every file of the filestore"
+cat >&3 <<'SQL'
+${CHECKSUM_SETTINGS_SQL}${TABLE_CHECKSUMS_SQL}SQL
 # gzip level 1 (-Z1): about a third of the default level's time for a few percent more bytes
 # (measured by npm run bench); an uncompressed dump writes and uploads, and a restore reads,
 # many times more.
-pg pg_dump -Fc -Z1 --no-owner --no-acl --snapshot="$snapshot_name" -f "$stage/database.dump" "$PGDATABASE"
-log "checksumming every table of the dumped snapshot and every file of the filestore"
-cat >&3 <<'SQL'
-${CHECKSUM_SETTINGS_SQL}${TABLE_CHECKSUMS_SQL}COMMIT;
-SQL
+pg pg_dump -Fc -Z1 --no-owner --no-acl --snapshot="$snapshot_name" -f "$stage/database.dump" "$PGDATABASE" &
+dumping=$!
+file_checksums "$FILESTORE_ROOT/$PGDATABASE" >"$stage/files"
+wait "$dumping" || die "pg_dump of $PGDATABASE failed"
+printf 'COMMIT;\\n' >&3
 exec 3>&-
 if ! wait "$session"; then
   cat "$stage/session.err" >&2
@@ -334,7 +341,6 @@ fi
 grep -E '^[^|]+[|][0-9]+[|]-?[0-9]+$' "$stage/session.out" >"$stage/tables" ||
   die "the manifest of $PGDATABASE lists no table"
 rm -f "$stage/session.in" "$stage/session.out" "$stage/session.err"
-file_checksums "$FILESTORE_ROOT/$PGDATABASE" >"$stage/files"
 # The manifest travels inside the snapshot: "tables" (schema.table|rows|checksum, see
 # TABLE_CHECKSUMS_SQL) and "files" (sha256sum of every filestore file), beside the dump.
 printf 'database=%s\\nfilestore=%s\\ntables=%s\\nfiles=%s\\n' "$PGDATABASE" "$FILESTORE_ROOT/$PGDATABASE" \\
