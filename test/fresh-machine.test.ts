@@ -51,6 +51,7 @@ function machine(stubs: Record<string, string>) {
             .replace("RESTIC_DIR=/opt/odoo-platform/restic", `RESTIC_DIR=${dir}/restic`)
             .replace("SBIN=/usr/sbin", `SBIN=${dir}/sbin`)
             .replace("LIBDIR=/usr/lib", `LIBDIR=${dir}/lib`)
+            .replace("SSHD_RUN_DIR=/run/sshd", `SSHD_RUN_DIR=${dir}/run-sshd`)
             .replace("trixie=/etc/apt/sources.list.d/", `trixie=${dir}/`),
     );
     const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
@@ -86,7 +87,9 @@ describe("a fresh machine: what npm test needs, brought or named", () => {
         assert.equal(r.status, 1);
         assert.match(
             r.stderr,
-            /^the tests need shellcheck, cloud-init, psql, pg_dump, pg_restore, ssh-keygen, visudo, sshd, rsyslogd, rsyslog-gnutls, (initdb \(PostgreSQL server\), )?restic 0\.18\.0\. Install them with: sudo sh tools\/test-tools\.sh install\n$/,
+            new RegExp(
+                `^the tests need shellcheck, cloud-init, psql, pg_dump, pg_restore, ssh-keygen, zip, unzip, visudo, sshd, rsyslogd, rsyslog-gnutls, ${m.dir}/run-sshd \\(sshd's privilege separation directory\\), (initdb \\(PostgreSQL server\\), )?restic 0\\.18\\.0\\. Install them with: sudo sh tools/test-tools\\.sh install\n$`,
+            ),
         );
         assert.deepEqual(
             r.calls.filter((c) => c.startsWith("apt-get")),
@@ -112,8 +115,9 @@ describe("a fresh machine: what npm test needs, brought or named", () => {
         const apt = calls.filter((c) => c.startsWith("apt-get"));
         assert.equal(
             apt[1],
-            "apt-get install -y -qq --no-install-recommends shellcheck cloud-init postgresql postgresql-client debian-archive-keyring sudo openssh-server rsyslog rsyslog-gnutls",
+            "apt-get install -y -qq --no-install-recommends shellcheck cloud-init postgresql postgresql-client debian-archive-keyring sudo openssh-server rsyslog rsyslog-gnutls zip unzip",
         );
+        assert.ok(fs.statSync(path.join(m.dir, "run-sshd")).isDirectory(), "sshd's directory made");
         // trixie is read from a sources file of its own, for one download, then forgotten.
         assert.match(
             apt[2],

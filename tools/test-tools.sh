@@ -2,7 +2,7 @@
 # The real tools the test suite runs: shellcheck and cloud-init (validators of what the program
 # renders), visudo, sshd and rsyslogd (validators of the hosts' sudoers, sshd and log-forward
 # files: the releases Debian 12 droplets run), PostgreSQL (server and client: backups, restores, preview clones and roles), and
-# restic 0.18.0 (the release the backup job deploys).
+# restic 0.18.0 (the release the backup job deploys), zip and unzip (Odoo's backup archive).
 #
 #   sh tools/test-tools.sh check     exit 0 when all are here, else name what is missing
 #   sh tools/test-tools.sh ensure    check; install what is missing when it can (root, or sudo
@@ -17,9 +17,11 @@ set -eu
 RESTIC_DIR=/opt/odoo-platform/restic
 SBIN=/usr/sbin
 LIBDIR=/usr/lib
+# sshd -T refuses to run without it; only a running sshd's service creates it.
+SSHD_RUN_DIR=/run/sshd
 RESTIC_VERSION=0.18.0
 # debian-archive-keyring: Ubuntu lacks it, and it signs trixie.
-PACKAGES="shellcheck cloud-init postgresql postgresql-client debian-archive-keyring sudo openssh-server rsyslog rsyslog-gnutls"
+PACKAGES="shellcheck cloud-init postgresql postgresql-client debian-archive-keyring sudo openssh-server rsyslog rsyslog-gnutls zip unzip"
 
 restic_ok() {
     for bin in "$RESTIC_DIR/usr/bin/restic" "$(command -v restic || true)"; do
@@ -30,7 +32,7 @@ restic_ok() {
 }
 
 missing() {
-    for tool in shellcheck cloud-init psql pg_dump pg_restore ssh-keygen; do
+    for tool in shellcheck cloud-init psql pg_dump pg_restore ssh-keygen zip unzip; do
         command -v "$tool" >/dev/null 2>&1 || printf '%s\n' "$tool"
     done
     # In /usr/sbin, outside a user's PATH on some machines.
@@ -38,6 +40,8 @@ missing() {
         [ -x "$SBIN/$tool" ] || command -v "$tool" >/dev/null 2>&1 || printf '%s\n' "$tool"
     done
     ls "$LIBDIR"/*/rsyslog/lmnsd_gtls.so >/dev/null 2>&1 || printf '%s\n' "rsyslog-gnutls"
+    # A fresh machine or a container has no running sshd, hence no such directory.
+    [ -d "$SSHD_RUN_DIR" ] || printf '%s\n' "$SSHD_RUN_DIR (sshd's privilege separation directory)"
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "${PGHOST:-}" ] ||
         printf '%s\n' "initdb (PostgreSQL server)"
     restic_ok || printf '%s\n' "restic $RESTIC_VERSION"
@@ -48,6 +52,8 @@ install() {
     apt-get update -qq
     # shellcheck disable=SC2086 # a list of package names
     apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
+    mkdir -p "$SSHD_RUN_DIR"
+    chmod 0755 "$SSHD_RUN_DIR"
     if ! restic_ok; then
         trixie=/etc/apt/sources.list.d/odoo-platform-trixie.sources
         printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' >"$trixie"
