@@ -25,6 +25,8 @@ import {
     tableFingerprints,
 } from "../test/doubles/odoo-fixture";
 import { psql, startPostgres } from "../test/doubles/pg";
+// restic 0.18.0 where npm test's pretest puts it, first on the PATH, as for the suite.
+import "../test/setup";
 
 export interface DrillReport {
     readonly rows: Record<string, number>;
