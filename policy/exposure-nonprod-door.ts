@@ -1,17 +1,13 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { ContainerProps, T, stageOf, stageSchema } from "./lib";
-
-/** A container's labels as a map (the last of a repeated label wins, as in Docker). */
-const labelsOf = (c: ContainerProps) =>
-    new Map((c.labels ?? []).map((l) => [l.label, l.value] as [string, unknown]));
-
-/** Middleware references of a Traefik list (`a, b@docker`), with their provider suffix. */
-const refs = (list: unknown) =>
-    (typeof list === "string" ? list : "")
-        .split(",")
-        .map((m) => m.trim())
-        .filter((m) => m !== "");
-const bare = (ref: string) => ref.replace(/@[a-z0-9-]+$/i, "");
+import {
+    ContainerProps,
+    T,
+    hostsOfRule,
+    labelsOf,
+    stageOf,
+    stageSchema,
+    traefikRouting,
+} from "./lib";
 
 /**
  * The door of the dev host, defined by the staging stack (on its Mailpit container) and named by
@@ -47,65 +43,30 @@ export const exposureNonprodDoor: StackValidationPolicy = {
         });
         if (stage === "production") return;
         const doors = new Set<string>();
-        const chains = new Map<string, string[]>();
-        const entrypoints = new Map<string, string[]>();
         for (const r of containers) {
-            const c = r.props as ContainerProps;
-            for (const [label, value] of labelsOf(c)) {
+            for (const [label, value] of labelsOf(r.props as ContainerProps)) {
                 const auth = /^traefik\.http\.middlewares\.([^.]+)\.basicauth\.users(file)?$/i.exec(
                     label,
                 );
                 // A secret or not yet known value is a set of users; an empty one lets anyone in.
                 if (auth && !(typeof value === "string" && value.trim() === "")) doors.add(auth[1]);
-                const chain = /^traefik\.http\.middlewares\.([^.]+)\.chain\.middlewares$/i.exec(
-                    label,
-                );
-                if (chain) chains.set(chain[1], refs(value).map(bare));
-            }
-            for (const arg of c.command ?? []) {
-                const m = /^--entrypoints\.([^.]+)\.http\.middlewares=(.*)$/i.exec(arg);
-                if (m) entrypoints.set(m[1], refs(m[2]));
             }
         }
-        const isDoor = (ref: string, seen: Set<string> = new Set()): boolean => {
-            if (stage === "preview" && ref === DEV_HOST_DOOR && !doors.has(bare(ref))) return true;
-            const m = bare(ref);
-            if (doors.has(m)) return true;
-            if (seen.has(m)) return false;
-            seen.add(m);
-            return (chains.get(m) ?? []).some((x) => isDoor(x, seen));
-        };
-        for (const r of containers) {
-            const c = r.props as ContainerProps;
-            const labels = labelsOf(c);
-            if (String(labels.get("traefik.enable") ?? "").toLowerCase() !== "true") continue;
-            const routers = [...labels.keys()]
-                .map((l) => /^traefik\.http\.routers\.([^.]+)\.rule$/i.exec(l)?.[1])
-                .filter((x): x is string => x !== undefined)
-                .sort();
-            const open = routers.filter((router) => {
-                const rule = String(labels.get(`traefik.http.routers.${router}.rule`) ?? "");
-                if (OPEN_RULE.test(rule.trim())) return false;
-                const own = refs(labels.get(`traefik.http.routers.${router}.middlewares`));
-                const eps = refs(labels.get(`traefik.http.routers.${router}.entrypoints`));
-                const all = [...own, ...eps.flatMap((ep) => entrypoints.get(ep) ?? [])];
-                return !all.some((m) => isDoor(m));
-            });
+        const isDoor = (ref: string, name: string) =>
+            doors.has(name) || (stage === "preview" && ref === DEV_HOST_DOOR);
+        const traefik = traefikRouting(containers);
+        for (const { r, c, routers } of traefik.routed) {
+            const open = routers.filter(
+                (router) =>
+                    !OPEN_RULE.test(router.rule.trim()) &&
+                    !router.middlewares.some((m) => traefik.reaches(m, isDoor)),
+            );
             if (open.length === 0) continue;
-            const hosts = [
-                ...new Set(
-                    open.flatMap((router) =>
-                        [
-                            ...String(
-                                labels.get(`traefik.http.routers.${router}.rule`) ?? "",
-                            ).matchAll(/Host\(`([^`]+)`\)/g),
-                        ].map((m) => m[1]),
-                    ),
-                ),
-            ];
+            const hosts = [...new Set(open.flatMap((router) => hostsOfRule(router.rule)))];
+            const names = open.map((router) => router.name).join(", ");
             reportViolation(
                 `container "${c.name ?? r.name}" serves ${hosts.join(", ") || "its routes"} ` +
-                    `without a login (routers ${open.join(", ")}) on a ${stage} stack: a copy of ` +
+                    `without a login (routers ${names}) on a ${stage} stack: a copy of ` +
                     "production must sit behind the door; route it with the platform's labels " +
                     "(traefikLabels with door nonprod-door@docker, users from nonProdAccessPassword).",
                 r.urn,

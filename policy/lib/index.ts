@@ -9,3 +9,4 @@ export * from "./firewall";
 export * from "./odoo-option-table";
 export * from "./odoo-options";
 export * from "./odoo-processes";
+export * from "./traefik";
