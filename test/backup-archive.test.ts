@@ -18,6 +18,7 @@ import {
     tableFingerprints,
 } from "./doubles/odoo-fixture";
 import { PgServer, psql, startPostgres } from "./doubles/pg";
+import { odooBackupArgs } from "./doubles/snapshots";
 
 describe("odoo-archive: a snapshot as Odoo's backup zip (real PostgreSQL and restic)", function () {
     this.timeout(300_000);
@@ -113,17 +114,7 @@ describe("odoo-archive: a snapshot as Odoo's backup zip (real PostgreSQL and res
         const fsDir = path.join(env.FILESTORE_ROOT!, db);
         const victim = Object.keys(filestoreFingerprints(fsDir)).sort()[3];
         fs.appendFileSync(path.join(fsDir, victim), "x");
-        restic([
-            "backup",
-            "--tag",
-            "odoo",
-            "--tag",
-            `db:${db}`,
-            "--host",
-            "odoo-platform",
-            current,
-            fsDir,
-        ]);
+        restic(odooBackupArgs(db, current, fsDir));
         const zip = path.join(dir, "tampered.zip");
         const r = sh(path.join(dir, "odoo-archive"), ["latest", zip]);
         assert.notEqual(r.status, 0);

@@ -18,6 +18,7 @@ import {
     tableFingerprints,
 } from "./doubles/odoo-fixture";
 import { PgServer, databaseExists, psql, startPostgres } from "./doubles/pg";
+import { odooBackupArgs } from "./doubles/snapshots";
 
 type Env = NodeJS.ProcessEnv;
 
@@ -215,17 +216,7 @@ describe("backup manifest: every table and file checked on restore (real Postgre
         bytes[bytes.length - 1] ^= 0xff;
         fs.writeFileSync(path.join(fsDir, changed), bytes);
         fs.rmSync(path.join(fsDir, removed));
-        restic([
-            "backup",
-            "--tag",
-            "odoo",
-            "--tag",
-            `db:${db}`,
-            "--host",
-            "odoo-platform",
-            current,
-            fsDir,
-        ]);
+        restic(odooBackupArgs(db, current, fsDir));
         fs.rmSync(current, { recursive: true, force: true });
 
         createOdooDatabase(env, "odoo_target", env.FILESTORE_ROOT!, {
@@ -274,17 +265,7 @@ describe("backup manifest: every table and file checked on restore (real Postgre
         );
         assert.equal(dump.status, 0, dump.stderr);
         fs.writeFileSync(path.join(current, "manifest"), `database=${db}\nfilestore=${fsDir}\n`);
-        restic([
-            "backup",
-            "--tag",
-            "odoo",
-            "--tag",
-            `db:${db}`,
-            "--host",
-            "odoo-platform",
-            current,
-            fsDir,
-        ]);
+        restic(odooBackupArgs(db, current, fsDir));
         fs.rmSync(current, { recursive: true, force: true });
         const refused = run(restoreScript, ["latest", "odoo_old", "production"], {
             REQUIRE_MANIFEST: "1",
