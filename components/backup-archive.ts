@@ -50,7 +50,7 @@ else
   mkdir -p "$work/zip/filestore"
 fi
 if [ -s "$mdir/files" ]; then
-  file_checksums "$work/zip/filestore" >"$work/files"
+  file_checksums "$work/zip/filestore" "$(sed -n 's/^checksums=//p' "$manifest")" >"$work/files"
   problems=$(files_differ "$work/files" "$mdir/files")
   if [ -n "$problems" ]; then
     echo "$problems" | sed 's/^/  differs: /' >&2

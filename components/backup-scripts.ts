@@ -8,7 +8,9 @@
 
 import { anonymizationShell } from "./anonymization";
 import {
+    CHECKSUM_VERSION,
     CHECKSUM_SETTINGS_SQL,
+    LEGACY_TABLE_CHECKSUMS_SQL,
     NEUTRALIZATION_GATE_SQL,
     PLATFORM_EXTRAS_SQL,
     TABLE_CHECKSUMS_SQL,
@@ -62,51 +64,73 @@ log() {
   echo "[$(date -u +%Y-%m-%dT%H:%M:%SZ)] $*"
 }
 
+check_checksums() {
+  # $1, the checksums= line of a manifest, is a version this script can compare: ${CHECKSUM_VERSION}, or empty
+  # for manifests written before that line (version 1).
+  case "$1" in
+    ${CHECKSUM_VERSION} | "") ;;
+    *) die "the manifest's checksums are version '$1', which this script does not know: use the odoo-platform release that took the backup, or a later one" ;;
+  esac
+}
+
 file_checksums() {
-  # sha256 of every file under $1, one "<sha256>  ./<path>" line each, sorted by path.
+  # "<hash>  ./<path>" for every file under $1, sorted by path, as a manifest of checksums version
+  # $2 records them: BLAKE2b (b2sum) for ${CHECKSUM_VERSION}, sha256 for manifests without the line.
+  check_checksums "\${2:-}"
   if [ -d "$1" ]; then
-    (cd "$1" && find . -type f -exec sha256sum {} +) | sort -k 2
+    if [ -n "\${2:-}" ]; then sum=b2sum; else sum=sha256sum; fi
+    (cd "$1" && find . -type f -exec "$sum" {} +) | sort -k 2
   fi
 }
 
 table_checksums() {
-  # "schema.table|rows|checksum" per table of database $1, as the backup's manifest records them.
-  pg psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL' | grep -E '^[^|]+[|][0-9]+[|]-?[0-9]+$'
+  # "schema.table|rows|checksum" per table of database $1, as a manifest of checksums version $2
+  # records them (TABLE_CHECKSUMS_SQL for ${CHECKSUM_VERSION}, the md5 of printed rows without the line).
+  check_checksums "\${2:-}"
+  case "\${2:-}" in
+    ${CHECKSUM_VERSION})
+      pg psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL' | grep -E '^[^|]+[|][0-9]+[|]-?[0-9]+$'
 ${CHECKSUM_SETTINGS_SQL}${TABLE_CHECKSUMS_SQL}SQL
+      ;;
+    *)
+      pg psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL' | grep -E '^[^|]+[|][0-9]+[|]-?[0-9]+$'
+${CHECKSUM_SETTINGS_SQL}${LEGACY_TABLE_CHECKSUMS_SQL}SQL
+      ;;
+  esac
 }
 
 files_differ() {
   # The files of checksum list $1 (as file_checksums prints them) that are not those of list $2
   # (the manifest's "files"), one line each.
   awk '
-    { path = substr($0, 67) }
-    NR == FNR { got[path] = $1; next }
+    { cut = index($0, "  "); path = substr($0, cut + 2); sum = substr($0, 1, cut - 1) }
+    NR == FNR { got[path] = sum; next }
     !(path in got) { print "file " path ": in the backup, missing from the restore"; next }
-    got[path] != $1 { print "file " path ": content differs from the backup" }
+    got[path] != sum { print "file " path ": content differs from the backup" }
     { seen[path] = 1 }
     END { for (p in got) if (!(p in seen)) print "file " p ": restored, not in the backup" }
   ' "$1" "$2"
 }
 
-verify_manifest() {
-  # Compares database $1 and filestore $3 with the manifest in directory $2 (its "tables" and
-  # "files"): prints one "differs:" line per table or file that is not as it was backed up.
-  table_checksums "$1" >"$2/restored-tables"
-  file_checksums "$3" >"$2/restored-files"
+compare_manifest() {
+  # Compares the restored tables' and files' checksums ($2/restored-tables, $2/restored-files, as
+  # table_checksums and file_checksums print them) with the manifest in directory $1 (its "tables"
+  # and "files"): prints one "differs:" line per table or file that is not as it was backed up.
   problems=$(awk -F'|' '
     NR == FNR { rows[$1] = $2; sum[$1] = $3; next }
     !($1 in rows) { print "table " $1 ": in the backup, missing from the restore"; next }
     rows[$1] != $2 { print "table " $1 ": " rows[$1] " rows restored, " $2 " in the backup"; seen[$1] = 1; next }
-    sum[$1] != $3 { print "table " $1 ": content differs from the backup (" $2 " rows)" }
+    # As text: awk would compare numbers as floats, blind below their 53 bits of precision.
+    (sum[$1] "") != ($3 "") { print "table " $1 ": content differs from the backup (" $2 " rows)" }
     { seen[$1] = 1 }
     END { for (t in rows) if (!(t in seen)) print "table " t ": restored, not in the backup" }
-  ' "$2/restored-tables" "$2/tables"
-  files_differ "$2/restored-files" "$2/files")
+  ' "$2/restored-tables" "$1/tables"
+  files_differ "$2/restored-files" "$1/files")
   if [ -n "$problems" ]; then
     echo "$problems" | sed 's/^/  differs: /' >&2
     return 1
   fi
-  log "manifest: $(wc -l <"$2/tables" | tr -d ' ') tables ($(awk -F'|' '{ n += $2 } END { print n + 0 }' "$2/tables") rows) and $(wc -l <"$2/files" | tr -d ' ') files match the backup, row for row and byte for byte"
+  log "manifest: $(wc -l <"$1/tables" | tr -d ' ') tables ($(awk -F'|' '{ n += $2 } END { print n + 0 }' "$1/tables") rows) and $(wc -l <"$1/files" | tr -d ' ') files match the backup, row for row and byte for byte"
 }
 
 neutralize() {
@@ -199,7 +223,7 @@ ${CHECKSUM_SETTINGS_SQL}${TABLE_CHECKSUMS_SQL}SQL
 # many times more.
 pg pg_dump -Fc -Z1 --no-owner --no-acl --snapshot="$snapshot_name" -f "$stage/database.dump" "$PGDATABASE" &
 dumping=$!
-file_checksums "$FILESTORE_ROOT/$PGDATABASE" >"$stage/files"
+file_checksums "$FILESTORE_ROOT/$PGDATABASE" ${CHECKSUM_VERSION} >"$stage/files"
 wait "$dumping" || die "pg_dump of $PGDATABASE failed"
 printf 'COMMIT;\\n' >&3
 exec 3>&-
@@ -211,18 +235,29 @@ grep -E '^[^|]+[|][0-9]+[|]-?[0-9]+$' "$stage/session.out" >"$stage/tables" ||
   die "the manifest of $PGDATABASE lists no table"
 rm -f "$stage/session.in" "$stage/session.out" "$stage/session.err"
 # The manifest travels inside the snapshot: "tables" (schema.table|rows|checksum, see
-# TABLE_CHECKSUMS_SQL) and "files" (sha256sum of every filestore file), beside the dump.
-printf 'database=%s\\nfilestore=%s\\ntables=%s\\nfiles=%s\\n' "$PGDATABASE" "$FILESTORE_ROOT/$PGDATABASE" \\
-  "$(wc -l <"$stage/tables" | tr -d ' ')" "$(wc -l <"$stage/files" | tr -d ' ')" >"$stage/manifest"
+# TABLE_CHECKSUMS_SQL) and "files" (b2sum of every filestore file), beside the dump; "checksums"
+# says how both were taken (CHECKSUM_VERSION).
+printf 'database=%s\\nfilestore=%s\\ntables=%s\\nfiles=%s\\nchecksums=%s\\n' "$PGDATABASE" \\
+  "$FILESTORE_ROOT/$PGDATABASE" "$(wc -l <"$stage/tables" | tr -d ' ')" "$(wc -l <"$stage/files" | tr -d ' ')" \\
+  ${CHECKSUM_VERSION} >"$stage/manifest"
 
-if ! rs cat config >/dev/null 2>&1; then
-  log "initialising restic repository"
-  rs init
-fi
 log "uploading database and filestore"
 # restic's machine interface: the summary line names the snapshot (stable across releases).
-rs backup --json --tag odoo --tag "db:$PGDATABASE" --host odoo-platform \\
-  "$stage" "$FILESTORE_ROOT/$PGDATABASE" >"$SPOOL/backup.json"
+upload() {
+  rs backup --json --tag odoo --tag "db:$PGDATABASE" --host odoo-platform \\
+    "$stage" "$FILESTORE_ROOT/$PGDATABASE" >"$SPOOL/backup.json"
+}
+# A repository is made on the first night: restic exits 10 when there is none (0.17 and later).
+# Asking first would cost every backup one more restic process, and its key derivation.
+uploaded=0
+upload || uploaded=$?
+if [ "$uploaded" = 10 ]; then
+  log "initialising restic repository"
+  rs init
+  uploaded=0
+  upload || uploaded=$?
+fi
+[ "$uploaded" = 0 ] || die "restic backup of $PGDATABASE failed (exit $uploaded)"
 snapshot=$(grep -o '"snapshot_id":"[0-9a-f]\\{64\\}"' "$SPOOL/backup.json" | tail -n 1 | cut -d'"' -f4)
 rm -f "$SPOOL/backup.json"
 [ -n "$snapshot" ] || die "restic backup reported no snapshot"
@@ -267,14 +302,17 @@ printf '%s' "$snapshot" | grep -Eq '^(latest|[0-9a-f]{8,64})$' || die "invalid s
 
 new="\${target}_restoring"
 work="$SPOOL/restore-$$"
+meta="$work.meta"
 fs_pid=""
+create_pid=""
+drop_pid=""
 cleanup() {
   status=$?
-  if [ -n "$fs_pid" ]; then
-    kill "$fs_pid" 2>/dev/null || true
-    wait "$fs_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work" "$work.filestore.log"
+  for pid in $fs_pid $create_pid $drop_pid; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work" "$meta"
   if [ "$status" -ne 0 ]; then
     pg psql -d postgres -qc "DROP DATABASE IF EXISTS \\"$new\\"" >/dev/null 2>&1 || true
     rm -rf "\${FILESTORE_ROOT:?}/$new"
@@ -284,50 +322,114 @@ cleanup() {
 trap cleanup EXIT
 
 started=$(date +%s)
-# The snapshot's full id, read from restic's machine interface (snapshots --json, stable across
-# releases; the prose that restore prints changed in restic 0.17).
-if ! listing=$(rs snapshots --json --host odoo-platform --tag odoo "$snapshot" 2>&1); then
-  echo "$listing" >&2
-  die "restic could not list snapshot $snapshot"
+rm -rf "$work" "$meta"
+mkdir -p "$work" "$meta"
+# One restic process restores the whole snapshot (each restic process first derives the
+# repository's key, about half a second of CPU): the load starts as soon as restic reports the
+# dump and the manifest restored, while it goes on with the filestore, whose files are
+# checksummed as soon as they are all on disk. restic resolves "latest" once and names the
+# snapshot it restores in its first line; its JSON output does not name it. Those lines are read
+# as restic 0.18 prints them (the version the image pins and the tests run): without the id the
+# restore stops; without the per-file lines the load waits for the whole snapshot.
+(
+  trap '[ -e "$meta/restic.status" ] || echo failed >"$meta/restic.status"' EXIT
+  { rs restore "$snapshot" --host odoo-platform --tag odoo --target "$work" -vv 2>"$meta/restic.err"
+    echo "$?" >"$meta/restic.exit"; } |
+    awk -v meta="$meta" '
+      !id && /^restoring snapshot [0-9a-f]+ / { id = $3; print id > (meta "/id"); close(meta "/id") }
+      /^restored  .*\\/current\\/(database\\.dump|manifest) with size / {
+        path = substr($0, 11); sub(/ with size .*$/, "", path)
+        name = path; sub(/^.*\\//, "", name)
+        print path > (meta "/" name); close(meta "/" name)
+      }'
+  # Written once restic and the reader of its lines have both ended.
+  mv "$meta/restic.exit" "$meta/restic.status"
+  [ "$(cat "$meta/restic.status")" = 0 ] || exit 1
+  manifest=$(find "$work" -path '*/current/manifest' | head -n 1)
+  if [ -n "$manifest" ] && grep -q '^tables=' "$manifest"; then
+    file_checksums "$work$(sed -n 's/^filestore=//p' "$manifest")" "$(sed -n 's/^checksums=//p' "$manifest")" \\
+      >"$meta/restored-files"
+  fi
+) &
+fs_pid=$!
+# The new copy's empty database meanwhile (the target is not touched before the switch).
+pg psql -d postgres -v ON_ERROR_STOP=1 -qAt >"$meta/create.log" 2>&1 <<SQL &
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS "$new";
+CREATE DATABASE "$new";
+SQL
+create_pid=$!
+# restic answers within a second or so: look every twentieth of a second.
+until { [ -s "$meta/database.dump" ] && [ -s "$meta/manifest" ]; } || [ -e "$meta/restic.status" ]; do
+  sleep 0.05
+done
+if [ "$(cat "$meta/restic.status" 2>/dev/null || echo 0)" != 0 ]; then
+  wait "$fs_pid" || true
+  fs_pid=""
+  cat "$meta/restic.err" >&2
+  die "restic could not restore snapshot $snapshot (odoo-platform snapshots: restic snapshots --host odoo-platform --tag odoo)"
 fi
-id=$(printf '%s' "$listing" | grep -o '"id":"[0-9a-f]\\{64\\}"' | head -n 1 | cut -d'"' -f4)
-[ -n "$id" ] || die "the repository has no odoo-platform snapshot $snapshot"
+id=$(cat "$meta/id" 2>/dev/null || true)
+[ -n "$id" ] || die "restic restore did not name the snapshot it restores (restic 0.18 prints 'restoring snapshot <id> of ...')"
 log "restoring snapshot $id"
-rm -rf "$work"
-mkdir -p "$work"
-# The dump first; the filestore is restored in the background while PostgreSQL loads the dump.
-if ! out=$(rs restore "$id" --target "$work" --include "$SPOOL/current" 2>&1); then
-  echo "$out" >&2
-  die "restic could not restore snapshot $id"
+if [ -s "$meta/manifest" ]; then
+  manifest="$work$(cat "$meta/manifest")"
+else
+  manifest=$(find "$work" -path '*/current/manifest' | head -n 1)
 fi
-manifest=$(find "$work" -path '*/current/manifest' | head -n 1)
-[ -n "$manifest" ] || die "snapshot $id holds no odoo-platform backup"
-dump="$(dirname "$manifest")/database.dump"
+[ -f "$manifest" ] || die "snapshot $id holds no odoo-platform backup"
+manifest_dir=$(dirname "$manifest")
+dump="$manifest_dir/database.dump"
 source_db=$(sed -n 's/^database=//p' "$manifest")
 source_path=$(sed -n 's/^filestore=//p' "$manifest")
 source_fs="$work$source_path"
 [ -s "$dump" ] || die "snapshot $id has no database dump"
-rs restore "$id" --target "$work" --include "$source_path" >"$work.filestore.log" 2>&1 &
-fs_pid=$!
+checksums=$(sed -n 's/^checksums=//p' "$manifest")
+compare=""
+if grep -q '^tables=' "$manifest"; then
+  compare=1
+  # Fails now, before anything is loaded, when the backup checksummed its tables another way.
+  check_checksums "$checksums"
+elif [ "\${REQUIRE_MANIFEST:-}" = 1 ]; then
+  die "snapshot $id has no manifest (taken before odoo-backup wrote one); REQUIRE_MANIFEST=1 refuses it"
+else
+  log "snapshot $id has no manifest (taken before odoo-backup wrote one): rows and files not compared"
+fi
 
-# The copy the last restore kept (\${target}_previous) goes now, before the load: dropping a database
-# forces a checkpoint, cheap now, seconds once the load has dirtied the buffers. The target itself
-# stays untouched until the switch.
-pg psql -d postgres -v ON_ERROR_STOP=1 -qAt >/dev/null <<SQL
+# The copy the last restore kept (\${target}_previous) goes now, beside the load (dropping a
+# database forces a checkpoint: cheap now, seconds once the load has dirtied the buffers; the
+# switch waits for it). The target itself stays untouched until the switch.
+pg psql -d postgres -v ON_ERROR_STOP=1 -qAt >"$meta/drop.log" 2>&1 <<SQL &
+SET client_min_messages = warning;
 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
  WHERE datname = '\${target}_previous' AND pid <> pg_backend_pid();
 DROP DATABASE IF EXISTS "\${target}_previous";
 SQL
+drop_pid=$!
+if ! wait "$create_pid"; then
+  create_pid=""
+  cat "$meta/create.log" >&2
+  die "could not create the database $new"
+fi
+create_pid=""
 log "loading $source_db into $new"
-pg psql -d postgres -qc "DROP DATABASE IF EXISTS \\"$new\\""
-pg psql -d postgres -qc "CREATE DATABASE \\"$new\\""
 pg pg_restore -j "\${JOBS:-2}" --no-owner --no-acl -d "$new" "$dump"
+if [ -n "$compare" ]; then
+  table_checksums "$new" "$checksums" >"$meta/restored-tables" ||
+    die "could not checksum the tables of $new"
+fi
 if ! wait "$fs_pid"; then
   fs_pid=""
-  cat "$work.filestore.log" >&2
+  cat "$meta/restic.err" >&2
   die "restic could not restore the filestore of snapshot $id"
 fi
 fs_pid=""
+if ! wait "$drop_pid"; then
+  drop_pid=""
+  cat "$meta/drop.log" >&2
+  die "could not drop \${target}_previous, the copy the last restore kept"
+fi
+drop_pid=""
 rm -rf "\${FILESTORE_ROOT:?}/$new"
 mkdir -p "$FILESTORE_ROOT"
 if [ -d "$source_fs" ]; then
@@ -337,15 +439,10 @@ else
 fi
 
 # Before anything changes the copy: every table and file against the manifest the backup wrote.
-manifest_dir=$(dirname "$manifest")
-if [ -s "$manifest_dir/tables" ]; then
+if [ -n "$compare" ]; then
   log "comparing $new with the manifest of snapshot $id"
-  verify_manifest "$new" "$manifest_dir" "$FILESTORE_ROOT/$new" ||
+  compare_manifest "$manifest_dir" "$meta" ||
     die "the restore of snapshot $id differs from the manifest its backup wrote"
-elif [ "\${REQUIRE_MANIFEST:-}" = 1 ]; then
-  die "snapshot $id has no manifest (taken before odoo-backup wrote one); REQUIRE_MANIFEST=1 refuses it"
-else
-  log "snapshot $id has no manifest (taken before odoo-backup wrote one): rows and files not compared"
 fi
 
 if [ "$stage" != production ]; then
@@ -369,16 +466,20 @@ ${PLATFORM_EXTRAS_SQL}SQL
 fi
 
 log "switching $target to the restored copy"
+# Both renames in one transaction: the target names the old copy or the new one, never nothing.
 pg psql -d postgres -v ON_ERROR_STOP=1 -qAt >/dev/null <<SQL
+SET client_min_messages = warning;
 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
  WHERE datname IN ('$target', '\${target}_previous') AND pid <> pg_backend_pid();
 DROP DATABASE IF EXISTS "\${target}_previous";
+DO \\$\\$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_database WHERE datname = '$target') THEN
+    EXECUTE 'ALTER DATABASE "$target" RENAME TO "\${target}_previous"';
+  END IF;
+  EXECUTE 'ALTER DATABASE "$new" RENAME TO "$target"';
+END \\$\\$;
 SQL
-exists=$(pg psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$target'")
-if [ "$exists" = 1 ]; then
-  pg psql -d postgres -qc "ALTER DATABASE \\"$target\\" RENAME TO \\"\${target}_previous\\""
-fi
-pg psql -d postgres -qc "ALTER DATABASE \\"$new\\" RENAME TO \\"$target\\""
 rm -rf "\${FILESTORE_ROOT:?}/\${target}_previous"
 if [ -d "$FILESTORE_ROOT/$target" ]; then
   mv "$FILESTORE_ROOT/$target" "$FILESTORE_ROOT/\${target}_previous"

@@ -1,16 +1,24 @@
 /**
  * The manifest a backup writes into its own snapshot (every table's rows and content checksum,
- * every filestore file's sha256) and the comparison every restore makes against it, on a real
+ * every filestore file's BLAKE2b) and the comparison every restore makes against it, on a real
  * PostgreSQL and a real restic repository, with the scripts exactly as the program renders them.
  * A tampered snapshot (a changed row, a missing row, a changed and a missing file) is refused with
- * the table and file named, and the target stays untouched.
+ * the table and file named, and the target stays untouched. Manifests written before the
+ * `checksums=` line (md5 of printed rows, sha256 of files) still restore and compare.
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderBackupScript, renderRestoreScript } from "../components/backup-scripts";
+import {
+    CHECKSUM_SETTINGS_SQL,
+    CHECKSUM_VERSION,
+    LEGACY_TABLE_CHECKSUMS_SQL,
+    TABLE_CHECKSUMS_SQL,
+    renderBackupScript,
+    renderRestoreScript,
+} from "../components/backup-scripts";
 import {
     NEUTRALIZE_EMULATION_SQL,
     createOdooDatabase,
@@ -85,14 +93,48 @@ describe("backup manifest: every table and file checked on restore (real Postgre
                       decode(md5(i::text), 'hex'), i * interval '90 minutes'
                  FROM generate_series(1, 50) i;`,
         );
+        // Types PostgreSQL does not hash by value alone (json, xml, point and tsvector have no hash;
+        // an enum hashes its label's oid, which a restore changes): their table is checksummed
+        // as printed rows. A domain, arrays and varchar hash as stored.
+        psql(
+            env,
+            db,
+            `CREATE TYPE move_state AS ENUM ('draft', 'posted');
+             CREATE TABLE ir_odd_types (id serial PRIMARY KEY, doc json, arch xml, spot point,
+               words tsvector, state move_state);
+             INSERT INTO ir_odd_types (doc, arch, spot, words, state)
+               SELECT json_build_object('i', i), xmlelement(name v, i), point(i, -i),
+                      to_tsvector('simple', 'partner ' || i),
+                      CASE WHEN i % 2 = 0 THEN 'draft' ELSE 'posted' END::move_state
+                 FROM generate_series(1, 20) i;
+             CREATE DOMAIN positive AS integer CHECK (VALUE > 0);
+             CREATE TABLE ir_even_types (id serial PRIMARY KEY, qty positive, tags text[],
+               refs int[], code varchar(8), moves jsonb[]);
+             INSERT INTO ir_even_types (qty, tags, refs, code, moves)
+               SELECT i, ARRAY['t' || i], ARRAY[i, i + 1], 'C' || i, ARRAY[jsonb_build_object('i', i)]
+                 FROM generate_series(1, 20) i;`,
+        );
     });
     let manifestRows = 0;
+    const TABLES = 11;
     after(() => {
         pg?.stop();
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it("writes the manifest into the snapshot: rows and checksum per table, sha256 per file", () => {
+    it("hashes a table as stored when PostgreSQL can hash every column, else as printed rows", () => {
+        // The generated statements, printed instead of run.
+        const statements = psql(env, db, TABLE_CHECKSUMS_SQL.replace("\\gexec", ";")).split("\n");
+        const of = (table: string) =>
+            statements.find((l) => l.startsWith(`SELECT 'public.${table}'`));
+        assert.match(of("ir_odd_types") ?? "", /hashtextextended\(t::text, 0\)/);
+        for (const table of ["ir_even_types", "account_move", "res_partner", "ir_attachment"]) {
+            assert.match(of(table) ?? "", /hash_record_extended\(t, 0\)/, table);
+        }
+        assert.equal(statements.length, TABLES);
+    });
+
+    it("writes the manifest into the snapshot: rows and checksum per table, BLAKE2b per file", () => {
         const r = run(backupScript, []);
         assert.equal(r.status, 0, r.out);
         const [snap] = snapshots();
@@ -122,11 +164,11 @@ describe("backup manifest: every table and file checked on restore (real Postgre
         const files = restic(["dump", snap.id, path.join(current, "files")])
             .trim()
             .split("\n");
-        const expected = filestoreFingerprints(path.join(env.FILESTORE_ROOT!, db));
+        const expected = filestoreFingerprints(path.join(env.FILESTORE_ROOT!, db), "blake2b512");
         assert.equal(files.length, 10);
         assert.deepEqual(
             Object.fromEntries(
-                files.map((l) => [l.slice(66).replace(/^\.\//, ""), l.slice(0, 64)]),
+                files.map((l) => [l.slice(130).replace(/^\.\//, ""), l.slice(0, 128)]),
             ),
             expected,
         );
@@ -134,6 +176,7 @@ describe("backup manifest: every table and file checked on restore (real Postgre
         assert.match(manifest, new RegExp(`^database=${db}$`, "m"));
         assert.match(manifest, new RegExp(`^tables=${counts.length}$`, "m"));
         assert.match(manifest, /^files=10$/m);
+        assert.match(manifest, new RegExp(`^checksums=${CHECKSUM_VERSION}$`, "m"));
     });
 
     it("a restore compares every table and file with it, under other session settings", () => {
@@ -147,9 +190,12 @@ describe("backup manifest: every table and file checked on restore (real Postgre
         assert.match(
             r.out,
             new RegExp(
-                `manifest: 9 tables \\(${manifestRows} rows\\) and 10 files match the backup`,
+                `manifest: ${TABLES} tables \\(${manifestRows} rows\\) and 10 files match the backup`,
             ),
         );
+        // The snapshot restic restored, as it named it (the only one there is).
+        const [snap] = snapshots();
+        assert.match(r.out, new RegExp(`restoring snapshot ${snap.id.slice(0, 8)}\n`));
     });
 
     it("describes the dump, not the live database, when Odoo writes during the backup", () => {
@@ -173,7 +219,7 @@ describe("backup manifest: every table and file checked on restore (real Postgre
         const r = run(restoreScript, ["latest", "odoo_during", "production"]);
         assert.equal(r.status, 0, r.out);
         assert.equal(psql(env, "odoo_during", "SELECT count(*) FROM res_partner"), "300");
-        assert.match(r.out, /manifest: 9 tables .* match the backup/);
+        assert.match(r.out, new RegExp(`manifest: ${TABLES} tables .* match the backup`));
     });
 
     it("refuses a tampered snapshot, naming every table and file that differs; target untouched", () => {
@@ -251,6 +297,94 @@ describe("backup manifest: every table and file checked on restore (real Postgre
         assert.deepEqual(tableFingerprints(env, "odoo_target"), before);
         assert.ok(!databaseExists(env, "odoo_target_restoring"));
         assert.ok(!fs.existsSync(path.join(env.FILESTORE_ROOT!, "odoo_target_restoring")));
+    });
+
+    /**
+     * A snapshot of the database as it is now, its manifest written the way odoo-backup wrote it
+     * before the checksums= line: md5s of printed rows, sha256 of files. `edit` may alter the
+     * manifest's files before they are stored.
+     */
+    const legacySnapshot = (edit: (current: string) => void = () => undefined) => {
+        const current = path.join(env.SPOOL!, "current");
+        fs.rmSync(current, { recursive: true, force: true });
+        fs.mkdirSync(current, { recursive: true });
+        const fsDir = path.join(env.FILESTORE_ROOT!, db);
+        const sh = (cmd: string, args: string[], input?: string) => {
+            const r = spawnSync(cmd, args, { env, encoding: "utf8", input });
+            assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
+            return r.stdout;
+        };
+        sh("pg_dump", [
+            "-Fc",
+            "--no-owner",
+            "--no-acl",
+            "-f",
+            path.join(current, "database.dump"),
+            db,
+        ]);
+        const tables = sh(
+            "psql",
+            ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db],
+            CHECKSUM_SETTINGS_SQL + LEGACY_TABLE_CHECKSUMS_SQL,
+        )
+            .split("\n")
+            .filter((l) => /^[^|]+[|][0-9]+[|]-?[0-9]+$/.test(l));
+        assert.equal(tables.length, TABLES);
+        fs.writeFileSync(path.join(current, "tables"), tables.join("\n") + "\n");
+        const files = sh("sh", [
+            "-c",
+            `cd '${fsDir}' && find . -type f -exec sha256sum {} + | sort -k 2`,
+        ]);
+        fs.writeFileSync(path.join(current, "files"), files);
+        fs.writeFileSync(
+            path.join(current, "manifest"),
+            `database=${db}\nfilestore=${fsDir}\ntables=${TABLES}\nfiles=${files.trim().split("\n").length}\n`,
+        );
+        edit(current);
+        restic(odooBackupArgs(db, current, fsDir));
+        fs.rmSync(current, { recursive: true, force: true });
+    };
+
+    it("restores and compares a snapshot whose manifest predates the checksums line", () => {
+        legacySnapshot();
+        const r = run(restoreScript, ["latest", "odoo_legacy", "production"]);
+        assert.equal(r.status, 0, r.out);
+        assert.match(r.out, new RegExp(`manifest: ${TABLES} tables .* match the backup`));
+    });
+
+    it("still names what differs from such a manifest", () => {
+        legacySnapshot((current) => {
+            const file = path.join(current, "tables");
+            fs.writeFileSync(
+                file,
+                fs
+                    .readFileSync(file, "utf8")
+                    .replace(
+                        /^(public\.res_users\|[0-9]+\|)(-?[0-9]+)$/m,
+                        (_, head, sum) => `${head}${BigInt(sum) + 1n}`,
+                    ),
+            );
+        });
+        const r = run(restoreScript, ["latest", "odoo_legacy_changed", "production"]);
+        assert.notEqual(r.status, 0, r.out);
+        assert.match(r.out, /differs: table public\.res_users: content differs from the backup/);
+        assert.equal((r.out.match(/differs: /g) ?? []).length, 1, r.out);
+        assert.ok(!databaseExists(env, "odoo_legacy_changed"));
+    });
+
+    it("refuses, before loading anything, a manifest whose checksums it does not know", () => {
+        legacySnapshot((current) => {
+            fs.appendFileSync(path.join(current, "manifest"), "checksums=9\n");
+        });
+        const r = run(restoreScript, ["latest", "odoo_future", "production"]);
+        assert.notEqual(r.status, 0, r.out);
+        assert.match(
+            r.out,
+            /the manifest's checksums are version '9', which this script does not know: use the odoo-platform release that took the backup, or a later one/,
+        );
+        assert.doesNotMatch(r.out, /loading /);
+        assert.ok(!databaseExists(env, "odoo_future"));
+        assert.ok(!databaseExists(env, "odoo_future_restoring"));
     });
 
     it("REQUIRE_MANIFEST=1 refuses a snapshot that has none; without it the restore says so", () => {

@@ -3,7 +3,7 @@
  * of the usual PG* variables (or a private throwaway cluster when none answers): an Odoo-shaped
  * database and filestore, the rendered odoo-backup into a fresh local restic repository, the
  * rendered odoo-restore into a new database as a staging refresh (which compares every table's rows
- * and checksum and every file's sha256 with the manifest the backup stored in its snapshot, and
+ * and checksum and every file's hash with the manifest the backup stored in its snapshot, and
  * refuses a snapshot without one here), then a comparison of every row and file with the source.
  * Prints rows, files, the manifest's verdict and seconds; exits non-zero when anything differs.
  *

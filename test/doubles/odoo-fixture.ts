@@ -148,8 +148,14 @@ export function tableFingerprints(
     return out;
 }
 
-/** sha256 of every file under a filestore directory, by relative path. */
-export function filestoreFingerprints(dir: string): Record<string, string> {
+/**
+ * A hash of every file under a filestore directory, by relative path: sha256 by default,
+ * `blake2b512` for what b2sum prints.
+ */
+export function filestoreFingerprints(
+    dir: string,
+    algorithm: "sha256" | "blake2b512" = "sha256",
+): Record<string, string> {
     const out: Record<string, string> = {};
     const walk = (d: string) => {
         for (const e of fs.readdirSync(d, { withFileTypes: true })) {
@@ -157,7 +163,7 @@ export function filestoreFingerprints(dir: string): Record<string, string> {
             if (e.isDirectory()) walk(p);
             else
                 out[path.relative(dir, p)] = crypto
-                    .createHash("sha256")
+                    .createHash(algorithm)
                     .update(fs.readFileSync(p))
                     .digest("hex");
         }
