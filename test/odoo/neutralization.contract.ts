@@ -11,7 +11,12 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { prelude, renderBackupScript, renderRestoreScript } from "../../components/backup-scripts";
+import {
+    TABLE_CHECKSUMS_SQL,
+    prelude,
+    renderBackupScript,
+    renderRestoreScript,
+} from "../../components/backup-scripts";
 import { ODOO_CONF_PATH, flagValue } from "../../components/odoo-settings";
 import {
     prDatabase,
@@ -252,6 +257,22 @@ describe("neutralization on a real Odoo: staging refresh, preview template, PR c
             NEUTRALIZE_CMD: await neutralizeCommand(CANONICAL_ADDONS_PATH),
         });
         assert.equal(restore.status, 0, restore.out);
+        // Every table of Odoo's schema compared with the manifest before neutralization, each
+        // one hashed as stored: Odoo's column types all hash by value.
+        const tables = Number(
+            sql(PROD, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+        );
+        assert.ok(tables > 100, `${tables} tables`);
+        assert.match(
+            restore.out,
+            new RegExp(`manifest: ${tables} tables \\([0-9]+ rows\\) and [0-9]+ files match`),
+        );
+        const statements = sql(PROD, TABLE_CHECKSUMS_SQL.replace("\\gexec", ";")).split("\n");
+        assert.equal(statements.length, tables);
+        assert.deepEqual(
+            statements.filter((s) => !s.includes("hash_record_extended(t, 0)")),
+            [],
+        );
         assert.match(restore.out, /Neutralization finished/);
         assert.match(restore.out, /restored contract_prod into odoo_staging/);
         // Anonymized on Odoo's own schema, its gate passed, the administrator kept.
