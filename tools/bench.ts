@@ -12,7 +12,8 @@
  *    odoo-restore against a bare `pg_restore -j2` of that dump, goal <= 1.2; a template clone with
  *    STRATEGY FILE_COPY against WAL_LOG at two sizes (the database and an eighth of it).
  *    BENCH_SKIP_DB=1 skips this part.
- * BENCH_RUNS (preview runs, default 11; --quick 5) and BENCH_DB_RUNS (default 3) override counts.
+ * BENCH_RUNS (preview runs, default 11; --quick 5) and BENCH_DB_RUNS (default 5: the machine is
+ * shared, and three runs gave medians a stray slow run could move) override counts.
  */
 import "../test/setup"; // restic 0.18.0 first on the PATH, as the tests run it
 import { spawnSync } from "child_process";
@@ -118,7 +119,9 @@ function seconds(fn: () => void): number {
 const partnersFor = (mb: number) => Math.round((mb * 1024 * 1024) / 1100);
 
 export function benchDatabase(dbMb: number, runs: number, log: (s: string) => void) {
-    const pg = startPostgres();
+    // Without autovacuum: it would vacuum each freshly loaded copy during whichever run comes
+    // next, on either side of a comparison.
+    const pg = startPostgres({ settings: { autovacuum: "off" } });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "odoo-platform-bench-"));
     const src = "odoo_bench_source";
     const small = "odoo_bench_small";
@@ -129,8 +132,10 @@ export function benchDatabase(dbMb: number, runs: number, log: (s: string) => vo
             ...pg.env,
             TOOLS: "local",
             PGDATABASE: src,
-            FILESTORE_ROOT: path.join(dir, "filestore"),
-            SPOOL: path.join(dir, "spool"),
+            // The host's layout (components/backup-job.ts): the spool and the filestore side by
+            // side as on the data volume, /mnt/odoo-data/backups and /mnt/odoo-data/odoo/filestore.
+            FILESTORE_ROOT: path.join(dir, "odoo", "filestore"),
+            SPOOL: path.join(dir, "backups"),
             RESTIC_REPOSITORY: path.join(dir, "repository"),
             RESTIC_PASSWORD: "bench-repository-password",
             RESTIC_CACHE_DIR: path.join(dir, "cache"),
@@ -259,7 +264,7 @@ async function main() {
     if (unknown.length > 0)
         throw new Error(`unknown argument ${unknown.join(" ")}: npm run bench [-- --quick]`);
     const runs = Number(process.env.BENCH_RUNS ?? (quick ? 5 : 11));
-    const dbRuns = Number(process.env.BENCH_DB_RUNS ?? 3);
+    const dbRuns = Number(process.env.BENCH_DB_RUNS ?? 5);
     const mb = Number(process.env.BENCH_DB_MB ?? (quick ? 64 : 1024));
     console.log(
         `odoo-platform benchmark${quick ? " (--quick)" : ""}: medians of interleaved runs, ` +
@@ -295,7 +300,7 @@ async function main() {
     console.log(
         `  .. WARNING: generating a ${mb} MB database and ${Math.round(mb / 10)} MB of filestore first` +
             (mb >= 512
-                ? ` (about ${Math.max(1, Math.round(mb / 100))} s on this project's 2 cores, the whole part about ${Math.max(1, Math.round((mb / 1024) * 3))} min; npm run bench -- --quick uses 64 MB)`
+                ? ` (about ${Math.max(1, Math.round(mb / 100))} s on this project's 2 cores, the whole part about ${Math.max(1, Math.round((mb / 1024) * (0.4 + 0.85 * dbRuns)))} min; npm run bench -- --quick uses 64 MB)`
                 : ""),
     );
     const t0 = Date.now();

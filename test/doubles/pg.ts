@@ -63,6 +63,11 @@ export interface PostgresOptions {
      * the official postgres image does (its socket stays trusted); never the PG* server.
      */
     readonly passwordOverTcp?: boolean;
+    /**
+     * Server settings (`-c name=value`) of a private cluster started here; a server given by the
+     * PG* variables is used as it is.
+     */
+    readonly settings?: Readonly<Record<string, string>>;
 }
 
 /** Uses the server of the PG* variables if it answers, else starts a private one. */
@@ -93,7 +98,10 @@ export function startPostgres(opts: PostgresOptions = {}): PgServer {
         "-l",
         path.join(dir, "log"),
         "-o",
-        `-p ${port} -k ${dir} -c listen_addresses='${opts.passwordOverTcp ? "127.0.0.1" : ""}' -c fsync=off`,
+        `-p ${port} -k ${dir} -c listen_addresses='${opts.passwordOverTcp ? "127.0.0.1" : ""}' -c fsync=off` +
+            Object.entries(opts.settings ?? {})
+                .map(([k, v]) => ` -c ${k}=${v}`)
+                .join(""),
         "start",
     ]);
     const env: NodeJS.ProcessEnv = {
