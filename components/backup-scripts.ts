@@ -75,11 +75,20 @@ check_checksums() {
 
 file_checksums() {
   # "<hash>  ./<path>" for every file under $1, sorted by path, as a manifest of checksums version
-  # $2 records them: BLAKE2b (b2sum) for ${CHECKSUM_VERSION}, sha256 for manifests without the line.
+  # $2 records them: SHA-512 for ${CHECKSUM_VERSION}, SHA-256 for manifests without the line. Both are BusyBox
+  # applets too (the backup container is Alpine's); b2sum, faster still, is not.
   check_checksums "\${2:-}"
+  if [ -n "\${2:-}" ]; then sum=sha512sum; else sum=sha256sum; fi
+  command -v "$sum" >/dev/null 2>&1 || die "$sum is not installed: no file could be compared"
   if [ -d "$1" ]; then
-    if [ -n "\${2:-}" ]; then sum=b2sum; else sum=sha256sum; fi
-    (cd "$1" && find . -type f -exec "$sum" {} +) | sort -k 2
+    # Through a file: a pipe into sort would hide a failed hash, and compare no file at all.
+    sums=$(mktemp)
+    if ! (cd "$1" && find . -type f -exec "$sum" {} +) >"$sums"; then
+      rm -f "$sums"
+      die "could not checksum the files under $1"
+    fi
+    sort -k 2 "$sums"
+    rm -f "$sums"
   fi
 }
 
@@ -235,7 +244,7 @@ grep -E '^[^|]+[|][0-9]+[|]-?[0-9]+$' "$stage/session.out" >"$stage/tables" ||
   die "the manifest of $PGDATABASE lists no table"
 rm -f "$stage/session.in" "$stage/session.out" "$stage/session.err"
 # The manifest travels inside the snapshot: "tables" (schema.table|rows|checksum, see
-# TABLE_CHECKSUMS_SQL) and "files" (b2sum of every filestore file), beside the dump; "checksums"
+# TABLE_CHECKSUMS_SQL) and "files" (sha512sum of every filestore file), beside the dump; "checksums"
 # says how both were taken (CHECKSUM_VERSION).
 printf 'database=%s\\nfilestore=%s\\ntables=%s\\nfiles=%s\\nchecksums=%s\\n' "$PGDATABASE" \\
   "$FILESTORE_ROOT/$PGDATABASE" "$(wc -l <"$stage/tables" | tr -d ' ')" "$(wc -l <"$stage/files" | tr -d ' ')" \\

@@ -1,6 +1,6 @@
 /**
  * The manifest a backup writes into its own snapshot (every table's rows and content checksum,
- * every filestore file's BLAKE2b) and the comparison every restore makes against it, on a real
+ * every filestore file's SHA-512) and the comparison every restore makes against it, on a real
  * PostgreSQL and a real restic repository, with the scripts exactly as the program renders them.
  * A tampered snapshot (a changed row, a missing row, a changed and a missing file) is refused with
  * the table and file named, and the target stays untouched. Manifests written before the
@@ -134,7 +134,7 @@ describe("backup manifest: every table and file checked on restore (real Postgre
         assert.equal(statements.length, TABLES);
     });
 
-    it("writes the manifest into the snapshot: rows and checksum per table, BLAKE2b per file", () => {
+    it("writes the manifest into the snapshot: rows and checksum per table, SHA-512 per file", () => {
         const r = run(backupScript, []);
         assert.equal(r.status, 0, r.out);
         const [snap] = snapshots();
@@ -164,7 +164,7 @@ describe("backup manifest: every table and file checked on restore (real Postgre
         const files = restic(["dump", snap.id, path.join(current, "files")])
             .trim()
             .split("\n");
-        const expected = filestoreFingerprints(path.join(env.FILESTORE_ROOT!, db), "blake2b512");
+        const expected = filestoreFingerprints(path.join(env.FILESTORE_ROOT!, db), "sha512");
         assert.equal(files.length, 10);
         assert.deepEqual(
             Object.fromEntries(

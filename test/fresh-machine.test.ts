@@ -88,7 +88,7 @@ describe("a fresh machine: what npm test needs, brought or named", () => {
         assert.match(
             r.stderr,
             new RegExp(
-                `^the tests need shellcheck, cloud-init, psql, pg_dump, pg_restore, ssh-keygen, zip, unzip, visudo, sshd, rsyslogd, rsyslog-gnutls, ${m.dir}/run-sshd \\(sshd's privilege separation directory\\), (initdb \\(PostgreSQL server\\), )?restic 0\\.18\\.0\\. Install them with: sudo sh tools/test-tools\\.sh install\n$`,
+                `^the tests need shellcheck, cloud-init, psql, pg_dump, pg_restore, ssh-keygen, zip, unzip, busybox, visudo, sshd, rsyslogd, rsyslog-gnutls, ${m.dir}/run-sshd \\(sshd's privilege separation directory\\), (initdb \\(PostgreSQL server\\), )?restic 0\\.18\\.0\\. Install them with: sudo sh tools/test-tools\\.sh install\n$`,
             ),
         );
         assert.deepEqual(
@@ -115,7 +115,7 @@ describe("a fresh machine: what npm test needs, brought or named", () => {
         const apt = calls.filter((c) => c.startsWith("apt-get"));
         assert.equal(
             apt[1],
-            "apt-get install -y -qq --no-install-recommends shellcheck cloud-init postgresql postgresql-client debian-archive-keyring sudo openssh-server rsyslog rsyslog-gnutls zip unzip",
+            "apt-get install -y -qq --no-install-recommends shellcheck cloud-init postgresql postgresql-client debian-archive-keyring sudo openssh-server rsyslog rsyslog-gnutls zip unzip busybox",
         );
         assert.ok(fs.statSync(path.join(m.dir, "run-sshd")).isDirectory(), "sshd's directory made");
         // trixie is read from a sources file of its own, for one download, then forgotten.

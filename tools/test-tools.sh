@@ -2,7 +2,8 @@
 # The real tools the test suite runs: shellcheck and cloud-init (validators of what the program
 # renders), visudo, sshd and rsyslogd (validators of the hosts' sudoers, sshd and log-forward
 # files: the releases Debian 12 droplets run), PostgreSQL (server and client: backups, restores, preview clones and roles), and
-# restic 0.18.0 (the release the backup job deploys), zip and unzip (Odoo's backup archive).
+# restic 0.18.0 (the release the backup job deploys), zip and unzip (Odoo's backup archive), and
+# BusyBox (the shell and tools of the backup container, Alpine's, that runs the backup scripts).
 #
 #   sh tools/test-tools.sh check     exit 0 when all are here, else name what is missing
 #   sh tools/test-tools.sh ensure    check; install what is missing when it can (root, or sudo
@@ -21,7 +22,7 @@ LIBDIR=/usr/lib
 SSHD_RUN_DIR=/run/sshd
 RESTIC_VERSION=0.18.0
 # debian-archive-keyring: Ubuntu lacks it, and it signs trixie.
-PACKAGES="shellcheck cloud-init postgresql postgresql-client debian-archive-keyring sudo openssh-server rsyslog rsyslog-gnutls zip unzip"
+PACKAGES="shellcheck cloud-init postgresql postgresql-client debian-archive-keyring sudo openssh-server rsyslog rsyslog-gnutls zip unzip busybox"
 
 restic_ok() {
     for bin in "$RESTIC_DIR/usr/bin/restic" "$(command -v restic || true)"; do
@@ -32,7 +33,7 @@ restic_ok() {
 }
 
 missing() {
-    for tool in shellcheck cloud-init psql pg_dump pg_restore ssh-keygen zip unzip; do
+    for tool in shellcheck cloud-init psql pg_dump pg_restore ssh-keygen zip unzip busybox; do
         command -v "$tool" >/dev/null 2>&1 || printf '%s\n' "$tool"
     done
     # In /usr/sbin, outside a user's PATH on some machines.

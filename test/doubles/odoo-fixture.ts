@@ -150,11 +150,11 @@ export function tableFingerprints(
 
 /**
  * A hash of every file under a filestore directory, by relative path: sha256 by default,
- * `blake2b512` for what b2sum prints.
+ * `sha512` for what sha512sum prints.
  */
 export function filestoreFingerprints(
     dir: string,
-    algorithm: "sha256" | "blake2b512" = "sha256",
+    algorithm: "sha256" | "sha512" = "sha256",
 ): Record<string, string> {
     const out: Record<string, string> = {};
     const walk = (d: string) => {

@@ -43,7 +43,8 @@ function answers(env: NodeJS.ProcessEnv): boolean {
     );
 }
 
-function pgBin(): string {
+/** The bin directory of the newest PostgreSQL server installed here. */
+export function pgBin(): string {
     const root = "/usr/lib/postgresql";
     const versions = fs.existsSync(root)
         ? fs.readdirSync(root).sort((a, b) => Number(b) - Number(a))
