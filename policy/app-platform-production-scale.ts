@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { AppProps, T, appOdooProcesses, stageOf, stageSchema } from "./lib";
+import { AppProps, T, appOdooProcesses, stackStage, stageSchema } from "./lib";
 
 /** One instance means every deploy, crash or host move is downtime. */
 export const appPlatformProductionScale: StackValidationPolicy = {
@@ -11,11 +11,7 @@ export const appPlatformProductionScale: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const apps = args.resources.filter((r) => r.type === T.app);
         if (apps.length === 0) return;
-        const stage = stageOf({
-            urn: apps[0].urn,
-            config: args.getConfig(),
-            stackTags: args.stackTags,
-        });
+        const stage = stackStage(args);
         if (stage !== "production") return;
         for (const r of apps) {
             const props = r.props as AppProps;

@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { T, kind, stageOf, stageSchema } from "./lib";
+import { T, kind, stackStage, stageSchema } from "./lib";
 
 const STATEFUL = [T.volume, T.databaseCluster, T.bucket];
 
@@ -13,11 +13,7 @@ export const dataProtection: StackValidationPolicy = {
     configSchema: { properties: { ...stageSchema } },
     validateStack: (args, reportViolation) => {
         if (args.resources.length === 0) return;
-        const stage = stageOf({
-            urn: args.resources[0].urn,
-            config: args.getConfig(),
-            stackTags: args.stackTags,
-        });
+        const stage = stackStage(args);
         if (stage !== "production") return;
         const hostRegions = new Set(
             args.resources.filter((r) => r.type === T.droplet).map((r) => String(r.props.region)),

@@ -4,7 +4,7 @@ import {
     T,
     hostsOfRule,
     labelsOf,
-    stageOf,
+    stackStage,
     stageSchema,
     traefikRouting,
 } from "./lib";
@@ -37,11 +37,7 @@ export const exposureNoindex: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const containers = args.resources.filter((r) => r.type === T.container);
         if (containers.length === 0) return;
-        const stage = stageOf({
-            urn: containers[0].urn,
-            config: args.getConfig(),
-            stackTags: args.stackTags,
-        });
+        const stage = stackStage(args);
         if (stage === "production") return;
         // Middlewares are global to Traefik's Docker provider: any container may define them.
         const noindex = new Set<string>();

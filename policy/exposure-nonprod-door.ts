@@ -4,7 +4,7 @@ import {
     T,
     hostsOfRule,
     labelsOf,
-    stageOf,
+    stackStage,
     stageSchema,
     traefikRouting,
 } from "./lib";
@@ -36,11 +36,7 @@ export const exposureNonprodDoor: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const containers = args.resources.filter((r) => r.type === T.container);
         if (containers.length === 0) return;
-        const stage = stageOf({
-            urn: containers[0].urn,
-            config: args.getConfig(),
-            stackTags: args.stackTags,
-        });
+        const stage = stackStage(args);
         if (stage === "production") return;
         const doors = new Set<string>();
         for (const r of containers) {

@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { T, stageOf, stageSchema } from "./lib";
+import { T, stackStage, stageSchema } from "./lib";
 
 /** The zone's TLS settings and the values that keep every visitor on verified TLS. */
 const SAFE: Record<string, { values: string[]; say: string }> = {
@@ -25,11 +25,7 @@ export const exposureZoneTls: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const settings = args.resources.filter((r) => r.type === T.zoneSetting);
         if (settings.length === 0) return;
-        const stage = stageOf({
-            urn: settings[0].urn,
-            config: args.getConfig(),
-            stackTags: args.stackTags,
-        });
+        const stage = stackStage(args);
         for (const r of settings) {
             const id = String(r.props.settingId);
             if (stage !== "production") {

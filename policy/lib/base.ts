@@ -82,6 +82,20 @@ export function stageOf(s: StageSources): Stage {
     return stageOfStackName(stackOfUrn(s.urn)) ?? "staging";
 }
 
+/**
+ * The stage of the stack a stack policy checks, as stageOf reads it (every resource of a stack
+ * names the same stack); undefined for a stack without resources.
+ */
+export function stackStage(args: {
+    readonly resources: readonly { readonly urn: string }[];
+    getConfig(): { stage?: string };
+    readonly stackTags: ReadonlyMap<string, string>;
+}): Stage | undefined {
+    const first = args.resources[0];
+    if (first === undefined) return undefined;
+    return stageOf({ urn: first.urn, config: args.getConfig(), stackTags: args.stackTags });
+}
+
 export const stageSchema = {
     stage: {
         type: "string" as const,
