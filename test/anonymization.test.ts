@@ -20,6 +20,7 @@ import { renderTemplateRefreshScript } from "../components/preview-scripts";
 import { NEUTRALIZE_EMULATION_SQL, createOdooDatabase } from "./doubles/odoo-fixture";
 import { PEOPLE, addPeople } from "./doubles/odoo-people";
 import { PgServer, databaseExists, psql, startPostgres } from "./doubles/pg";
+import { backupEnv, refreshEnv } from "./doubles/script-env";
 
 describe("anonymized copies on a real PostgreSQL", function () {
     this.timeout(300_000);
@@ -45,22 +46,7 @@ describe("anonymized copies on a real PostgreSQL", function () {
     before(() => {
         pg = startPostgres();
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "odoo-platform-anonymize-"));
-        const neutralizeSql = path.join(dir, "neutralize.sql");
-        fs.writeFileSync(neutralizeSql, NEUTRALIZE_EMULATION_SQL);
-        env = {
-            ...pg.env,
-            TOOLS: "local",
-            PGDATABASE: "odoo_prod",
-            FILESTORE_ROOT: path.join(dir, "filestore"),
-            SPOOL: path.join(dir, "spool"),
-            RESTIC_REPOSITORY: path.join(dir, "repo"),
-            RESTIC_PASSWORD: "test-repository-password",
-            RESTIC_CACHE_DIR: path.join(dir, "cache"),
-            BASE_URL: "https://staging.example.com",
-            MAILPIT_HOST: "staging-mailpit",
-            ANONYMIZE: "personal-data",
-            NEUTRALIZE_CMD: `psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f '${neutralizeSql}'`,
-        };
+        env = { ...backupEnv(pg.env, dir, "odoo_prod"), ...refreshEnv(dir, "personal-data") };
         createOdooDatabase(env, "odoo_prod", env.FILESTORE_ROOT!, {
             partners: 200,
             attachments: 1,

@@ -19,6 +19,7 @@ import {
 } from "./doubles/odoo-fixture";
 import { PgServer, psql, startPostgres } from "./doubles/pg";
 import { odooBackupArgs } from "./doubles/snapshots";
+import { backupEnv } from "./doubles/script-env";
 
 describe("odoo-archive: a snapshot as Odoo's backup zip (real PostgreSQL and restic)", function () {
     this.timeout(300_000);
@@ -36,16 +37,7 @@ describe("odoo-archive: a snapshot as Odoo's backup zip (real PostgreSQL and res
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "odoo-platform-archive-"));
         fs.writeFileSync(path.join(dir, "odoo-backup"), renderBackupScript());
         fs.writeFileSync(path.join(dir, "odoo-archive"), renderArchiveScript());
-        env = {
-            ...pg.env,
-            TOOLS: "local",
-            PGDATABASE: db,
-            FILESTORE_ROOT: path.join(dir, "filestore"),
-            SPOOL: path.join(dir, "spool"),
-            RESTIC_REPOSITORY: path.join(dir, "repo"),
-            RESTIC_PASSWORD: "archive-test-repository-password",
-            RESTIC_CACHE_DIR: path.join(dir, "cache"),
-        };
+        env = backupEnv(pg.env, dir, db);
         createOdooDatabase(env, db, env.FILESTORE_ROOT!, {
             partners: 200,
             attachments: 8,

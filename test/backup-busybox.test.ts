@@ -13,8 +13,9 @@ import * as os from "os";
 import * as path from "path";
 import { renderBackupScript, renderRestoreScript } from "../components/backup-scripts";
 import { renderTemplateRefreshScript } from "../components/preview-scripts";
-import { NEUTRALIZE_EMULATION_SQL, createOdooDatabase } from "./doubles/odoo-fixture";
+import { createOdooDatabase } from "./doubles/odoo-fixture";
 import { PgServer, databaseExists, pgBin, psql, startPostgres } from "./doubles/pg";
+import { backupEnv, refreshEnv } from "./doubles/script-env";
 
 type Env = NodeJS.ProcessEnv;
 
@@ -44,22 +45,10 @@ describe("the backup scripts under BusyBox, as the backup container runs them", 
         const installed = spawnSync(busybox, ["--install", "-s", applets], { encoding: "utf8" });
         assert.equal(installed.status, 0, installed.stderr);
         const restic = spawnSync("sh", ["-c", "command -v restic"], { encoding: "utf8" });
-        const neutralizeSql = path.join(dir, "neutralize.sql");
-        fs.writeFileSync(neutralizeSql, NEUTRALIZE_EMULATION_SQL);
         env = {
-            ...pg.env,
+            ...backupEnv(pg.env, dir, "odoo_bb"),
+            ...refreshEnv(dir, "off"),
             PATH: [applets, pgBin(), path.dirname(restic.stdout.trim())].join(path.delimiter),
-            TOOLS: "local",
-            PGDATABASE: "odoo_bb",
-            FILESTORE_ROOT: path.join(dir, "filestore"),
-            SPOOL: path.join(dir, "spool"),
-            RESTIC_REPOSITORY: path.join(dir, "repo"),
-            RESTIC_PASSWORD: "busybox-repository-password",
-            RESTIC_CACHE_DIR: path.join(dir, "cache"),
-            BASE_URL: "https://staging.example.com",
-            MAILPIT_HOST: "staging-mailpit",
-            ANONYMIZE: "off",
-            NEUTRALIZE_CMD: `psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f '${neutralizeSql}'`,
         };
         createOdooDatabase(env, "odoo_bb", env.FILESTORE_ROOT!);
     });

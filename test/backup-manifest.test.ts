@@ -20,13 +20,13 @@ import {
     renderRestoreScript,
 } from "../components/backup-scripts";
 import {
-    NEUTRALIZE_EMULATION_SQL,
     createOdooDatabase,
     filestoreFingerprints,
     tableFingerprints,
 } from "./doubles/odoo-fixture";
 import { PgServer, databaseExists, psql, startPostgres } from "./doubles/pg";
 import { odooBackupArgs } from "./doubles/snapshots";
+import { backupEnv, refreshEnv } from "./doubles/script-env";
 
 type Env = NodeJS.ProcessEnv;
 
@@ -60,22 +60,10 @@ describe("backup manifest: every table and file checked on restore (real Postgre
         restoreScript = path.join(dir, "odoo-restore");
         fs.writeFileSync(backupScript, renderBackupScript());
         fs.writeFileSync(restoreScript, renderRestoreScript());
-        fs.writeFileSync(path.join(dir, "neutralize.sql"), NEUTRALIZE_EMULATION_SQL);
         env = {
-            ...pg.env,
-            TOOLS: "local",
-            PGDATABASE: db,
-            FILESTORE_ROOT: path.join(dir, "filestore"),
-            SPOOL: path.join(dir, "spool"),
-            RESTIC_REPOSITORY: path.join(dir, "repo"),
-            RESTIC_PASSWORD: "manifest-test-repository-password",
-            RESTIC_CACHE_DIR: path.join(dir, "cache"),
-            BASE_URL: "https://staging.example.com",
-            MAILPIT_HOST: "staging-mailpit",
+            ...backupEnv(pg.env, dir, db),
             // The manifest's proofs compare every row with the backup's: nothing rewritten after.
-            ANONYMIZE: "off",
-            // Stand-in for `odoo neutralize -d <db>` (no Odoo here), as in test/backup.test.ts.
-            NEUTRALIZE_CMD: `psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f '${path.join(dir, "neutralize.sql")}'`,
+            ...refreshEnv(dir, "off"),
         };
         createOdooDatabase(env, db, env.FILESTORE_ROOT!, {
             partners: 300,

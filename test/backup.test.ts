@@ -29,6 +29,7 @@ import {
 } from "./doubles/odoo-fixture";
 import { PgServer, databaseExists, psql, startPostgres } from "./doubles/pg";
 import { cheapenRepositoryKey } from "./doubles/restic-key";
+import { backupEnv, refreshEnv } from "./doubles/script-env";
 
 type Env = NodeJS.ProcessEnv;
 
@@ -56,23 +57,10 @@ describe("backup and restore on a real PostgreSQL and restic", function () {
         restoreScript = path.join(dir, "odoo-restore");
         fs.writeFileSync(backupScript, renderBackupScript());
         fs.writeFileSync(restoreScript, renderRestoreScript());
-        const neutralizeSql = path.join(dir, "neutralize.sql");
-        fs.writeFileSync(neutralizeSql, NEUTRALIZE_EMULATION_SQL);
         env = {
-            ...pg.env,
-            TOOLS: "local",
-            PGDATABASE: "odoo_test",
-            FILESTORE_ROOT: path.join(dir, "filestore"),
-            SPOOL: path.join(dir, "spool"),
-            RESTIC_REPOSITORY: path.join(dir, "repo"),
-            RESTIC_PASSWORD: "test-repository-password",
-            RESTIC_CACHE_DIR: path.join(dir, "cache"),
-            BASE_URL: "https://staging.example.com",
-            MAILPIT_HOST: "staging-mailpit",
+            ...backupEnv(pg.env, dir, "odoo_test"),
             // This file proves the restore keeps every row; test/anonymization.test.ts anonymizes.
-            ANONYMIZE: "off",
-            // Stand-in for `odoo neutralize -d <db>` (no Odoo here); see the file comment.
-            NEUTRALIZE_CMD: `psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f '${neutralizeSql}'`,
+            ...refreshEnv(dir, "off"),
         };
         createOdooDatabase(env, "odoo_test", env.FILESTORE_ROOT!);
     });

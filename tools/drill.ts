@@ -17,7 +17,6 @@ import * as path from "path";
 import { renderBackupScript, renderRestoreScript } from "../components/backup-scripts";
 import {
     FixtureSize,
-    NEUTRALIZE_EMULATION_SQL,
     SMALL,
     TABLES,
     createOdooDatabase,
@@ -25,6 +24,7 @@ import {
     tableFingerprints,
 } from "../test/doubles/odoo-fixture";
 import { psql, startPostgres } from "../test/doubles/pg";
+import { backupEnv, refreshEnv } from "../test/doubles/script-env";
 // restic 0.18.0 where npm test's pretest puts it, first on the PATH, as for the suite.
 import "../test/setup";
 
@@ -61,22 +61,12 @@ export function runDrill(
         };
         fs.writeFileSync(scripts.backup, renderBackupScript());
         fs.writeFileSync(scripts.restore, renderRestoreScript());
-        fs.writeFileSync(path.join(dir, "neutralize.sql"), NEUTRALIZE_EMULATION_SQL);
         const env: NodeJS.ProcessEnv = {
-            ...pg.env,
-            TOOLS: "local",
-            PGDATABASE: source,
-            FILESTORE_ROOT: path.join(dir, "filestore"),
-            SPOOL: path.join(dir, "spool"),
-            RESTIC_REPOSITORY: path.join(dir, "repository"),
+            ...backupEnv(pg.env, dir, source),
             RESTIC_PASSWORD: `drill-${process.pid}-${Date.now()}`,
-            RESTIC_CACHE_DIR: path.join(dir, "cache"),
-            BASE_URL: "https://staging.example.com",
-            MAILPIT_HOST: "mailpit",
             // The drill compares every row with the backup's: nothing may be rewritten.
-            ANONYMIZE: "off",
+            ...refreshEnv(dir, "off"),
             REQUIRE_MANIFEST: "1",
-            NEUTRALIZE_CMD: `psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f '${path.join(dir, "neutralize.sql")}'`,
         };
         log(`creating ${source}: ${size.partners} partners, ${size.attachments} files`);
         createOdooDatabase(env, source, env.FILESTORE_ROOT!, size);
