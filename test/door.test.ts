@@ -5,14 +5,14 @@
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
-import { ProgramRun, RecordedResource, runProgram } from "./doubles/mock-cloud";
+import { ProgramRun, RecordedResource } from "./doubles/mock-cloud";
 import { DOOR_REFERENCE, DOOR_USERS_LABEL, apr1, doorSalt, htpasswdLine } from "../components/door";
 import { traefikLabels } from "../components/traefik-labels";
 import { ConfigError, parseConfig } from "../stacks/config";
 import { POLICY_DIR, PolicyPackProcess } from "../tools/policy-check";
 import { loadStackConfig } from "../tools/stack-config";
-import { packConfig, stagingReference } from "../tools/preview";
-import { APP_EXAMPLE, exampleConfig, holdsSecret, one, runStack } from "./helpers";
+import { packConfig } from "../tools/preview";
+import { APP_EXAMPLE, exampleConfig, holdsSecret, one, runPreviewStack, runStack } from "./helpers";
 
 const T = { container: "docker:index/container:Container" };
 type Label = { label: string; value: unknown };
@@ -167,13 +167,7 @@ describe("the copies as planned", function () {
     let pr: ProgramRun;
     before(async () => {
         staging = await runStack("staging");
-        const cfg = loadStackConfig("pr-42");
-        pr = await runProgram({
-            stack: "pr-42",
-            config: cfg.config,
-            secretKeys: cfg.secretKeys,
-            stackReferences: await stagingReference(),
-        });
+        pr = await runPreviewStack();
     });
 
     it("defines the door on staging's Mailpit, its users a secret from nonProdAccessPassword", () => {
@@ -275,13 +269,7 @@ describe("exposure-nonprod-door over the Analyzer protocol", function () {
         assert.ok(POLICY_DIR);
         pack = await PolicyPackProcess.start();
         staging = await runStack("staging");
-        const cfg = loadStackConfig("pr-42");
-        pr = await runProgram({
-            stack: "pr-42",
-            config: cfg.config,
-            secretKeys: cfg.secretKeys,
-            stackReferences: await stagingReference(),
-        });
+        pr = await runPreviewStack();
     });
     after(() => pack?.close());
 

@@ -2,7 +2,15 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ProgramRun, RecordedResource, inputsOf, isSecret, runProgram } from "./doubles/mock-cloud";
+import {
+    RunOptions,
+    ProgramRun,
+    RecordedResource,
+    inputsOf,
+    isSecret,
+    runProgram,
+} from "./doubles/mock-cloud";
+import { stagingReference } from "../tools/preview";
 import { loadStackConfig } from "../tools/stack-config";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -37,11 +45,12 @@ export async function recordedPlan(
     stack: string,
     config: Record<string, string>,
     secretKeys: string[] = [],
+    stackReferences?: RunOptions["stackReferences"],
 ): Promise<ProgramRun> {
-    const key = JSON.stringify([stack, config, [...secretKeys].sort()]);
+    const key = JSON.stringify([stack, config, [...secretKeys].sort(), stackReferences ?? null]);
     let plan = plans.get(key);
     if (plan === undefined) {
-        plan = runProgram({ stack, config, secretKeys });
+        plan = runProgram({ stack, config, secretKeys, stackReferences });
         plans.set(key, plan);
         plan.catch(() => plans.delete(key));
     }
@@ -55,6 +64,15 @@ export async function runStack(
 ) {
     const { config, secretKeys } = exampleConfig(stack, overrides, file);
     return recordedPlan(stack, config, secretKeys);
+}
+
+/**
+ * The example pr-42 stack, reading the example staging stack's outputs as `npm run preview`
+ * gives them to it (tools/preview.ts, stagingReference).
+ */
+export async function runPreviewStack(): Promise<ProgramRun> {
+    const { config, secretKeys } = loadStackConfig("pr-42");
+    return recordedPlan("pr-42", config, secretKeys, await stagingReference());
 }
 
 /** The App Platform example of a stack (examples/Pulumi.<stack>.app-platform.yaml). */

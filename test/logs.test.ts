@@ -22,10 +22,17 @@ import {
 } from "../components/log-shipping";
 import { ConfigError, parseConfig } from "../stacks/config";
 import { LogsRequest, logsCommand, parseRequest } from "../tools/logs";
-import { inputsOf, isSecret, runProgram } from "./doubles/mock-cloud";
-import { stagingReference } from "../tools/preview";
-import { loadStackConfig } from "../tools/stack-config";
-import { ROOT, checkWith, exampleConfig, ofType, one, runAppStack, runStack } from "./helpers";
+import { inputsOf, isSecret } from "./doubles/mock-cloud";
+import {
+    ROOT,
+    checkWith,
+    exampleConfig,
+    ofType,
+    one,
+    runAppStack,
+    runPreviewStack,
+    runStack,
+} from "./helpers";
 
 // The form Papertrail shows under Settings > Log Destinations, as App Platform takes it.
 const DESTINATION = "syslog+tls://logs5.papertrailapp.com:41234";
@@ -202,13 +209,7 @@ describe("log shipping in the program (mocks)", () => {
     });
 
     it("a preview's Odoo on the dev host logs the same way", async () => {
-        const cfg = loadStackConfig("pr-42");
-        const run = await runProgram({
-            stack: "pr-42",
-            config: cfg.config,
-            secretKeys: cfg.secretKeys,
-            stackReferences: await stagingReference(),
-        });
+        const run = await runPreviewStack();
         const { inputs } = one(run.resources, "docker:index/container:Container", "pr-42-odoo");
         assert.equal(inputs.logDriver, "journald");
         assert.deepEqual(inputs.logOpts, { tag: "{{.Name}}" });

@@ -3,10 +3,10 @@
  * its own role (odoo_pr_<N>), however the command line or the env says otherwise.
  */
 import { strict as assert } from "assert";
-import { ProgramRun, runProgram } from "./doubles/mock-cloud";
+import { ProgramRun } from "./doubles/mock-cloud";
+import { runPreviewStack } from "./helpers";
 import { PolicyPackProcess } from "../tools/policy-check";
-import { packConfig, stagingReference } from "../tools/preview";
-import { loadStackConfig } from "../tools/stack-config";
+import { packConfig } from "../tools/preview";
 
 type Raw = Record<string, unknown>;
 
@@ -30,16 +30,7 @@ describe("isolation-preview-scope: a preview's Odoo as its own role on its own d
     let pack: PolicyPackProcess;
     let pr: ProgramRun;
     before(async () => {
-        const cfg = loadStackConfig("pr-42");
-        [pack, pr] = await Promise.all([
-            PolicyPackProcess.start(),
-            runProgram({
-                stack: "pr-42",
-                config: cfg.config,
-                secretKeys: cfg.secretKeys,
-                stackReferences: await stagingReference(),
-            }),
-        ]);
+        [pack, pr] = await Promise.all([PolicyPackProcess.start(), runPreviewStack()]);
     });
     after(() => pack?.close());
 

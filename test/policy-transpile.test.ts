@@ -1,10 +1,8 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import { POLICY_DIR, PolicyPackProcess } from "../tools/policy-check";
-import { loadStackConfig } from "../tools/stack-config";
-import { packConfig, stagingReference } from "../tools/preview";
-import { runProgram } from "./doubles/mock-cloud";
-import { APP_EXAMPLE, exampleConfig, recordedPlan } from "./helpers";
+import { packConfig } from "../tools/preview";
+import { APP_EXAMPLE, exampleConfig, recordedPlan, runPreviewStack } from "./helpers";
 
 /**
  * `npm run preview` starts the pack transpile-only (tools/policy-pack-preload.js); the Pulumi CLI's
@@ -56,13 +54,7 @@ describe("policy pack: transpile-only start, the same verdicts as the CLI's type
     }
 
     it("gives pr-42 the same verdicts", async () => {
-        const cfg = loadStackConfig("pr-42");
-        const run = await runProgram({
-            stack: "pr-42",
-            config: cfg.config,
-            secretKeys: cfg.secretKeys,
-            stackReferences: await stagingReference(),
-        });
+        const run = await runPreviewStack();
         assert.deepEqual(await same(run), []);
     });
 

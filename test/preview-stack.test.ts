@@ -20,11 +20,10 @@ import {
     filestoreFingerprints,
     tableFingerprints,
 } from "./doubles/odoo-fixture";
-import { ProgramRun, isSecret, runProgram } from "./doubles/mock-cloud";
+import { ProgramRun, isSecret } from "./doubles/mock-cloud";
 import { PgServer, databaseExists, psql, startPostgres } from "./doubles/pg";
-import { stagingReference } from "../tools/preview";
 import { loadStackConfig } from "../tools/stack-config";
-import { countByType, one } from "./helpers";
+import { countByType, one, runPreviewStack } from "./helpers";
 
 const IMAGE =
     "ghcr.io/example/odoo@sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945";
@@ -32,13 +31,7 @@ const IMAGE =
 describe("pr-<N> stack (offline, mocked staging reference)", function () {
     let run: ProgramRun;
     before(async () => {
-        const cfg = loadStackConfig("pr-42");
-        run = await runProgram({
-            stack: "pr-42",
-            config: cfg.config,
-            secretKeys: cfg.secretKeys,
-            stackReferences: await stagingReference(),
-        });
+        run = await runPreviewStack();
     });
 
     it("creates a handful of PR-scoped resources and nothing shared", () => {

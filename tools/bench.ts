@@ -248,14 +248,7 @@ export function benchDatabase(dbMb: number, runs: number, log: (s: string) => vo
 }
 
 export async function benchPreviewStack() {
-    const cfg = loadStackConfig("pr-42");
-    const run = await runProgram({
-        stack: "pr-42",
-        config: cfg.config,
-        secretKeys: cfg.secretKeys,
-        stackReferences: await stagingReference(),
-    });
-    return dependencyStats(run.resources);
+    return dependencyStats((await recordPlan("pr-42")).resources);
 }
 
 async function main() {
