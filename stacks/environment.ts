@@ -81,6 +81,16 @@ export function defaultBucketName(domain: string): string {
     return `${domain.replace(/\./g, "-")}-odoo-backups`.slice(0, 63);
 }
 
+/** The off-site backup bucket of either runtime: another region than the environment's. */
+function backupBucket(cfg: PlatformConfig, plan: EnvironmentPlan, region: string): BackupBucket {
+    return new BackupBucket(`${plan.name}-backup`, {
+        bucketName: cfg.backupBucket ?? defaultBucketName(cfg.domain),
+        region,
+        hostRegion: cfg.region,
+        protect: cfg.stage === "production",
+    });
+}
+
 /** What a stack builder gets back from either runtime. */
 export interface Environment {
     readonly url: string;
@@ -199,12 +209,7 @@ function buildAppEnvironment(
         if (cfg.backupRegion === undefined || secrets.resticPassword === undefined) {
             throw new Error("backupRegion and resticPassword are required for backups");
         }
-        backup = new BackupBucket(`${plan.name}-backup`, {
-            bucketName: cfg.backupBucket ?? defaultBucketName(cfg.domain),
-            region: cfg.backupRegion,
-            hostRegion: cfg.region,
-            protect: production,
-        });
+        backup = backupBucket(cfg, plan, cfg.backupRegion);
     }
     const mailpitHost = plan.mailpitRecord ? `${plan.mailpitRecord}.${cfg.domain}` : undefined;
     const settings = odooSettings(cfg);
@@ -326,12 +331,7 @@ function buildDropletEnvironment(
         if (cfg.backupRegion === undefined) {
             throw new Error("backupRegion is required for an environment with backups");
         }
-        backup = new BackupBucket(`${plan.name}-backup`, {
-            bucketName: cfg.backupBucket ?? defaultBucketName(cfg.domain),
-            region: cfg.backupRegion,
-            hostRegion: cfg.region,
-            protect: production,
-        });
+        backup = backupBucket(cfg, plan, cfg.backupRegion);
     }
 
     let managed: ManagedDatabase | undefined;
