@@ -339,10 +339,12 @@ mkdir -p "$work" "$meta"
 # checksummed as soon as they are all on disk. restic resolves "latest" once and names the
 # snapshot it restores in its first line; its JSON output does not name it. Those lines are read
 # as restic 0.18 prints them (the version the image pins and the tests run): without the id the
-# restore stops; without the per-file lines the load waits for the whole snapshot.
+# restore stops; without the per-file lines the load waits for the whole snapshot. restic reads
+# without a lock: it waits 200 ms after writing one, and a prune running meanwhile can make a
+# restore fail (the target untouched), never make it wrong (the manifest comparison below).
 (
   trap '[ -e "$meta/restic.status" ] || echo failed >"$meta/restic.status"' EXIT
-  { rs restore "$snapshot" --host odoo-platform --tag odoo --target "$work" -vv 2>"$meta/restic.err"
+  { rs --no-lock restore "$snapshot" --host odoo-platform --tag odoo --target "$work" -vv 2>"$meta/restic.err"
     echo "$?" >"$meta/restic.exit"; } |
     awk -v meta="$meta" '
       !id && /^restoring snapshot [0-9a-f]+ / { id = $3; print id > (meta "/id"); close(meta "/id") }
@@ -368,9 +370,9 @@ DROP DATABASE IF EXISTS "$new";
 CREATE DATABASE "$new";
 SQL
 create_pid=$!
-# restic answers within a second or so: look every twentieth of a second.
+# restic names the dump within a second or so: look every fiftieth of a second.
 until { [ -s "$meta/database.dump" ] && [ -s "$meta/manifest" ]; } || [ -e "$meta/restic.status" ]; do
-  sleep 0.05
+  sleep 0.02
 done
 if [ "$(cat "$meta/restic.status" 2>/dev/null || echo 0)" != 0 ]; then
   wait "$fs_pid" || true
@@ -405,15 +407,18 @@ else
   log "snapshot $id has no manifest (taken before odoo-backup wrote one): rows and files not compared"
 fi
 
-# The copy the last restore kept (\${target}_previous) goes now, beside the load (dropping a
-# database forces a checkpoint: cheap now, seconds once the load has dirtied the buffers; the
-# switch waits for it). The target itself stays untouched until the switch.
-pg psql -d postgres -v ON_ERROR_STOP=1 -qAt >"$meta/drop.log" 2>&1 <<SQL &
+# The copy the last restore kept (\${target}_previous, database and filestore) goes now, beside
+# the load (dropping a database forces a checkpoint: cheap now, seconds once the load has dirtied
+# the buffers; the switch waits for it). The target itself stays untouched until the switch.
+{
+  pg psql -d postgres -v ON_ERROR_STOP=1 -qAt <<SQL
 SET client_min_messages = warning;
 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
  WHERE datname = '\${target}_previous' AND pid <> pg_backend_pid();
 DROP DATABASE IF EXISTS "\${target}_previous";
 SQL
+  rm -rf "\${FILESTORE_ROOT:?}/\${target}_previous"
+} >"$meta/drop.log" 2>&1 &
 drop_pid=$!
 if ! wait "$create_pid"; then
   create_pid=""

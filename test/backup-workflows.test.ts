@@ -17,6 +17,8 @@ import { Event, ROOT, Rule, WorkflowRun, runWorkflow } from "./workflow-harness"
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const REPOSITORY = "s3:https://ams3.digitaloceanspaces.com/example-com-odoo-backups/restic";
+/** How backup-list runs restic (tools/ci/backups.sh); the listing below comes from restic with these. */
+const LIST_ARGS = ["--no-lock", "snapshots", "--json", "--host", "odoo-platform", "--tag", "odoo"];
 const DEV_HOST = "203.0.113.20";
 const PROD_HOST = "203.0.113.30";
 const RUN_ID = 7001;
@@ -93,7 +95,14 @@ describe("backup workflows: back up now, list, restore a chosen snapshot, downlo
                 path.join(dir, "current"),
             ]);
         }
-        snapshotsJson = restic(["snapshots", "--json", "--host", "odoo-platform", "--tag", "odoo"]);
+        // The run's key can only read the bucket: restic cannot write a lock there. A repository
+        // whose locks/ is a file refuses every lock alike; restic then retries for minutes.
+        const locks = path.join(dir, "repo", "locks");
+        fs.rmSync(locks, { recursive: true, force: true });
+        fs.writeFileSync(locks, "");
+        const locking = spawnSync("restic", LIST_ARGS.slice(1), { env, timeout: 3000 });
+        assert.notEqual(locking.status, 0, "restic listed a repository it could not lock");
+        snapshotsJson = restic(LIST_ARGS);
         ids = (JSON.parse(snapshotsJson) as { id: string }[]).map((s) => s.id);
         fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -130,11 +139,7 @@ describe("backup workflows: back up now, list, restore a chosen snapshot, downlo
         const r = run("backup-list.yml", {}, [
             ...keyRules("read"),
             ...resticRules,
-            {
-                cmd: "restic",
-                args: /^snapshots --json --host odoo-platform --tag odoo$/,
-                stdout: snapshotsJson,
-            },
+            { cmd: "restic", args: new RegExp(`^${LIST_ARGS.join(" ")}$`), stdout: snapshotsJson },
         ]);
         assert.deepEqual(r.unexpected, [], r.explain());
         assert.deepEqual(r.results, { list: "success" });

@@ -248,6 +248,38 @@ describe("backup and restore on a real PostgreSQL and restic", function () {
         ]);
     });
 
+    it("restores from a repository it cannot write: the workflows' read-only key", () => {
+        // backup-restore, restore-drill and the release rehearsal give odoo-restore a key that
+        // only reads the bucket, where restic cannot write its lock. A repository whose locks/ is
+        // a file refuses every lock alike (a locking restic retries there for minutes).
+        const copy = path.join(dir, "repo-read-only");
+        fs.cpSync(env.RESTIC_REPOSITORY!, copy, { recursive: true });
+        fs.rmSync(path.join(copy, "locks"), { recursive: true, force: true });
+        fs.writeFileSync(path.join(copy, "locks"), "");
+        const readOnly = { RESTIC_REPOSITORY: copy, RESTIC_CACHE_DIR: path.join(dir, "cache-ro") };
+        const locking = spawnSync("restic", ["snapshots"], {
+            env: { ...env, ...readOnly },
+            timeout: 3000,
+        });
+        assert.notEqual(
+            locking.status,
+            0,
+            "restic opened, with a lock, a repository it cannot write",
+        );
+        // Bounded: a restic that tries to lock would retry here for minutes.
+        const r = spawnSync("sh", [restoreScript, "latest", "odoo_read_only", "production"], {
+            env: { ...env, ...readOnly },
+            encoding: "utf8",
+            timeout: 60_000,
+        });
+        assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+        assert.deepEqual(tableFingerprints(env, "odoo_read_only"), source);
+        assert.deepEqual(
+            filestoreFingerprints(path.join(env.FILESTORE_ROOT!, "odoo_read_only")),
+            sourceFiles,
+        );
+    });
+
     it("fails loudly on a missing snapshot, leaving the target untouched", () => {
         const before = tableFingerprints(env, "odoo_staging");
         const r = run(restoreScript, ["deadbeef", "odoo_staging", "staging"]);

@@ -110,7 +110,8 @@ now)
     ;;
 list)
     use_restic
-    restic snapshots --json --host odoo-platform --tag odoo >snapshots.json
+    # The run's key only reads: restic would write a lock into the bucket, and fail (--no-lock).
+    restic --no-lock snapshots --json --host odoo-platform --tag odoo >snapshots.json
     python3 - snapshots.json >>"${GITHUB_STEP_SUMMARY:-/dev/null}" <<'PY'
 import json, sys
 snaps = sorted(json.load(open(sys.argv[1])), key=lambda s: s["time"], reverse=True)
