@@ -414,6 +414,34 @@ describe("App Platform runtime", function () {
         );
     });
 
+    it("refuses the droplet's keys, naming each, before anything is planned", () => {
+        const droplet = {
+            dropletSize: "s-4vcpu-8gb",
+            volumeSizeGb: "100",
+            sshAllowedCidrs: '["198.51.100.0/24"]',
+            sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ4m0aN5hN0v0Fx0Q5xkz1oQ deploy",
+            logRetentionDays: "30",
+        };
+        const error = (() => {
+            try {
+                parseConfig("prod", exampleConfig("prod", droplet, APP_EXAMPLE("prod")).config);
+            } catch (e) {
+                return String(e);
+            }
+            return "";
+        })();
+        for (const key of Object.keys(droplet)) {
+            assert.match(
+                error,
+                new RegExp(
+                    `odoo-platform:${key}: must not be set with runtime app-platform: it configures the droplet runtime's host`,
+                ),
+            );
+        }
+        // The example App Platform stack sets none of them.
+        parseConfig("prod", exampleConfig("prod", {}, APP_EXAMPLE("prod")).config);
+    });
+
     it("refuses attachments in Spaces, which no maintained module serves on Odoo 17-19", () => {
         assert.throws(
             () =>

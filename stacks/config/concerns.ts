@@ -28,6 +28,15 @@ export function refuseSet(
     }
 }
 
+/** Keys of the droplet runtime's host: a config that sets one on App Platform is a mistake. */
+const DROPLET_KEYS = [
+    "dropletSize",
+    "volumeSizeGb",
+    "sshAllowedCidrs",
+    "sshPublicKey",
+    "logRetentionDays",
+] as const;
+
 /** Rules of the runtime and database choice (App Platform, managed PostgreSQL). */
 export function runtimeChecks(
     stage: Stage,
@@ -53,6 +62,14 @@ export function runtimeChecks(
         );
     }
     if (app) {
+        refuseSet(
+            c,
+            DROPLET_KEYS,
+            "must not be set with runtime app-platform: it configures the droplet runtime's host " +
+                "(App Platform runs no droplet, volume or journald of ours; appInstanceSize and " +
+                "appInstanceCount size the app)",
+            issue,
+        );
         refuseSet(
             c,
             ["odooWorkers", "odooContainerMemoryMb", "vpcIpRange"],
