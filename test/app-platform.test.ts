@@ -415,11 +415,13 @@ describe("App Platform runtime", function () {
     });
 
     it("refuses the droplet's keys, naming each, before anything is planned", () => {
+        // As the droplet example (Pulumi.prod.yaml) sets them: a stack moved to App Platform.
         const droplet = {
             dropletSize: "s-4vcpu-8gb",
             volumeSizeGb: "100",
             sshAllowedCidrs: '["198.51.100.0/24"]',
-            sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ4m0aN5hN0v0Fx0Q5xkz1oQ deploy",
+            sshPublicKey:
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleExampleExampleExampleExampleExample ops@example.com",
             logRetentionDays: "30",
         };
         const error = (() => {
