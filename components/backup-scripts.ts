@@ -92,20 +92,29 @@ file_checksums() {
   fi
 }
 
-table_checksums() {
-  # "schema.table|rows|checksum" per table of database $1, as a manifest of checksums version $2
-  # records them (TABLE_CHECKSUMS_SQL for ${CHECKSUM_VERSION}, the md5 of printed rows without the line).
-  check_checksums "\${2:-}"
-  case "\${2:-}" in
+table_checksums_sql() {
+  # The statements that checksum every table as a manifest of checksums version $1 records them
+  # (TABLE_CHECKSUMS_SQL for ${CHECKSUM_VERSION}, the md5 of printed rows without the line).
+  cat <<'SQL'
+${CHECKSUM_SETTINGS_SQL}SQL
+  case "$1" in
     ${CHECKSUM_VERSION})
-      pg psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL' | grep -E '^[^|]+[|][0-9]+[|]-?[0-9]+$'
-${CHECKSUM_SETTINGS_SQL}${TABLE_CHECKSUMS_SQL}SQL
+      cat <<'SQL'
+${TABLE_CHECKSUMS_SQL}SQL
       ;;
     *)
-      pg psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL' | grep -E '^[^|]+[|][0-9]+[|]-?[0-9]+$'
-${CHECKSUM_SETTINGS_SQL}${LEGACY_TABLE_CHECKSUMS_SQL}SQL
+      cat <<'SQL'
+${LEGACY_TABLE_CHECKSUMS_SQL}SQL
       ;;
   esac
+}
+
+table_checksums() {
+  # "schema.table|rows|checksum" per table of database $1, as a manifest of checksums version $2
+  # records them.
+  check_checksums "\${2:-}"
+  table_checksums_sql "\${2:-}" | pg psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" |
+    grep -E '^[^|]+[|][0-9]+[|]-?[0-9]+$'
 }
 
 files_differ() {
@@ -225,8 +234,7 @@ snapshot_name=$(sed -n 's/^snapshot=//p' "$stage/session.out")
 # checksummed meanwhile: the three run at once (npm run bench). The session commits only after
 # pg_dump ended, so the snapshot it imports stays valid for as long as it needs.
 log "checksumming every table of the dumped snapshot and every file of the filestore"
-cat >&3 <<'SQL'
-${CHECKSUM_SETTINGS_SQL}${TABLE_CHECKSUMS_SQL}SQL
+table_checksums_sql ${CHECKSUM_VERSION} >&3
 # gzip level 1 (-Z1): about a third of the default level's time for a few percent more bytes
 # (measured by npm run bench); an uncompressed dump writes and uploads, and a restore reads,
 # many times more.
