@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { BACKUP_IMAGES } from "../components/backup-job";
+import { odooBackupArgs, refuseLocks } from "./doubles/snapshots";
 import { PLATFORM, Wiring, programWiring, scenarioRepositories } from "./secret-places";
 import { Event, ROOT, Rule, WorkflowRun, runWorkflow } from "./workflow-harness";
 
@@ -84,24 +85,10 @@ describe("backup workflows: back up now, list, restore a chosen snapshot, downlo
         fs.mkdirSync(path.join(dir, "current"));
         for (const n of [1, 2]) {
             fs.writeFileSync(path.join(dir, "current", "database.dump"), `dump ${n}`);
-            restic([
-                "backup",
-                "--tag",
-                "odoo",
-                "--tag",
-                "db:odoo",
-                "--host",
-                "odoo-platform",
-                path.join(dir, "current"),
-            ]);
+            restic(odooBackupArgs("odoo", path.join(dir, "current")));
         }
-        // The run's key can only read the bucket: restic cannot write a lock there. A repository
-        // whose locks/ is a file refuses every lock alike; restic then retries for minutes.
-        const locks = path.join(dir, "repo", "locks");
-        fs.rmSync(locks, { recursive: true, force: true });
-        fs.writeFileSync(locks, "");
-        const locking = spawnSync("restic", LIST_ARGS.slice(1), { env, timeout: 3000 });
-        assert.notEqual(locking.status, 0, "restic listed a repository it could not lock");
+        // The run's key can only read the bucket: restic cannot write a lock there.
+        refuseLocks(env.RESTIC_REPOSITORY, env, LIST_ARGS.slice(1));
         snapshotsJson = restic(LIST_ARGS);
         ids = (JSON.parse(snapshotsJson) as { id: string }[]).map((s) => s.id);
         fs.rmSync(dir, { recursive: true, force: true });

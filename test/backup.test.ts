@@ -29,6 +29,7 @@ import {
 } from "./doubles/odoo-fixture";
 import { PgServer, databaseExists, psql, startPostgres } from "./doubles/pg";
 import { cheapenRepositoryKey } from "./doubles/restic-key";
+import { refuseLocks } from "./doubles/snapshots";
 import { backupEnv, refreshEnv } from "./doubles/script-env";
 
 type Env = NodeJS.ProcessEnv;
@@ -250,22 +251,11 @@ describe("backup and restore on a real PostgreSQL and restic", function () {
 
     it("restores from a repository it cannot write: the workflows' read-only key", () => {
         // backup-restore, restore-drill and the release rehearsal give odoo-restore a key that
-        // only reads the bucket, where restic cannot write its lock. A repository whose locks/ is
-        // a file refuses every lock alike (a locking restic retries there for minutes).
+        // only reads the bucket, where restic cannot write its lock.
         const copy = path.join(dir, "repo-read-only");
         fs.cpSync(env.RESTIC_REPOSITORY!, copy, { recursive: true });
-        fs.rmSync(path.join(copy, "locks"), { recursive: true, force: true });
-        fs.writeFileSync(path.join(copy, "locks"), "");
         const readOnly = { RESTIC_REPOSITORY: copy, RESTIC_CACHE_DIR: path.join(dir, "cache-ro") };
-        const locking = spawnSync("restic", ["snapshots"], {
-            env: { ...env, ...readOnly },
-            timeout: 3000,
-        });
-        assert.notEqual(
-            locking.status,
-            0,
-            "restic opened, with a lock, a repository it cannot write",
-        );
+        refuseLocks(copy, { ...env, ...readOnly });
         // Bounded: a restic that tries to lock would retry here for minutes.
         const r = spawnSync("sh", [restoreScript, "latest", "odoo_read_only", "production"], {
             env: { ...env, ...readOnly },
