@@ -23,6 +23,7 @@ import * as path from "path";
 import { renderBackupScript, renderRestoreScript } from "../components/backup-scripts";
 import { createOdooDatabase } from "../test/doubles/odoo-fixture";
 import { psql, startPostgres } from "../test/doubles/pg";
+import { backupEnv } from "../test/doubles/script-env";
 import { runProgram } from "../test/doubles/mock-cloud";
 import { dependencyStats } from "./plan";
 import { stagingReference } from "./preview";
@@ -129,16 +130,11 @@ export function benchDatabase(dbMb: number, runs: number, log: (s: string) => vo
     dbs.push("odoo_bench_plain", "odoo_bench_clone");
     try {
         const env: NodeJS.ProcessEnv = {
-            ...pg.env,
-            TOOLS: "local",
-            PGDATABASE: src,
+            ...backupEnv(pg.env, dir, src),
             // The host's layout (components/backup-job.ts): the spool and the filestore side by
             // side as on the data volume, /mnt/odoo-data/backups and /mnt/odoo-data/odoo/filestore.
             FILESTORE_ROOT: path.join(dir, "odoo", "filestore"),
             SPOOL: path.join(dir, "backups"),
-            RESTIC_REPOSITORY: path.join(dir, "repository"),
-            RESTIC_PASSWORD: "bench-repository-password",
-            RESTIC_CACHE_DIR: path.join(dir, "cache"),
             JOBS: "2",
         };
         const built = seconds(() =>
