@@ -10,7 +10,7 @@ import {
 import { AnonymizeMode } from "./anonymization";
 import { DATA_DIRS } from "./host-rendering";
 import { renderTemplateRefreshScript } from "./preview-scripts";
-import { labelList, pathRouteLabels } from "./traefik-labels";
+import { healthEndpoint } from "./health-endpoint";
 import { CONTAINER_LOGGING } from "./log-shipping";
 
 export const BACKUP_IMAGES = {
@@ -209,36 +209,17 @@ export class BackupJob extends pulumi.ComponentResource {
         );
 
         if (production && args.healthHost !== undefined) {
-            const healthImage = image("health", BACKUP_IMAGES.health);
-            new docker.Container(
+            healthEndpoint(
                 `${name}-backup-health`,
                 {
-                    name: `${name}-backup-health`,
-                    ...CONTAINER_LOGGING,
-                    image: healthImage.imageId,
-                    command: ["httpd", "-f", "-p", "8080", "-h", "/srv/www"],
+                    image: image("health", BACKUP_IMAGES.health).imageId,
+                    host: args.healthHost,
+                    path: BACKUP_HEALTH_PATH,
+                    cgiName: "backup-health",
+                    cgi: renderHealthCgi(),
                     envs: [`SPOOL=${DATA_DIRS.backups}`],
-                    uploads: [
-                        {
-                            file: "/srv/www/cgi-bin/backup-health",
-                            content: renderHealthCgi(),
-                            executable: true,
-                        },
-                    ],
-                    mounts: [{ ...same(DATA_DIRS.backups), readOnly: true }],
-                    labels: labelList(
-                        pathRouteLabels({
-                            router: `${name}-backup-health`,
-                            host: args.healthHost,
-                            path: BACKUP_HEALTH_PATH,
-                            targetPath: "/cgi-bin/backup-health",
-                            port: 8080,
-                            network: args.network,
-                        }),
-                    ),
-                    networksAdvanced: [{ name: args.network }],
-                    restart: "unless-stopped",
-                    memory: 32,
+                    mount: same(DATA_DIRS.backups),
+                    network: args.network,
                 },
                 child,
             );

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { postgresConnection } from "./database-containers";
+import { CONTAINER_LOGGING } from "./log-shipping";
 import type { ContainersContext } from "./odoo-containers";
 
 /**
@@ -76,6 +77,7 @@ export function createParameterDelivery(
         `${name}-gitops-parameter`,
         {
             name: `${name}-gitops-parameter`,
+            ...CONTAINER_LOGGING,
             image: ctx.image("parameter", args.postgresImage).imageId,
             command: ["sh", "-c", PARAMETER_SCRIPT],
             envs: [

@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_IMAGES } from "./backup-job";
-import { labelList, pathRouteLabels } from "./traefik-labels";
+import { healthEndpoint } from "./health-endpoint";
+import { CONTAINER_LOGGING } from "./log-shipping";
 
 /**
  * Alerts on Odoo's real traffic on the droplet runtime: the error rate and the 95th percentile of
@@ -144,6 +145,7 @@ export class TrafficAlerts extends pulumi.ComponentResource {
             `${name}-check`,
             {
                 name: `${name}-check`,
+                ...CONTAINER_LOGGING,
                 image: image("check", BACKUP_IMAGES.scheduler).imageId,
                 command: ["crond", "-f", "-l", "8"],
                 envs: [
@@ -185,35 +187,17 @@ export class TrafficAlerts extends pulumi.ComponentResource {
             },
             child,
         );
-        const router = `${name}-health`;
-        new docker.Container(
-            router,
+        healthEndpoint(
+            `${name}-health`,
             {
-                name: router,
                 image: image("health", BACKUP_IMAGES.health).imageId,
-                command: ["httpd", "-f", "-p", "8080", "-h", "/srv/www"],
+                host: args.host,
+                path: TRAFFIC_HEALTH_PATH,
+                cgiName: "traffic-health",
+                cgi: TRAFFIC_CGI,
                 envs: [`SPOOL=${SPOOL}`],
-                uploads: [
-                    {
-                        file: "/srv/www/cgi-bin/traffic-health",
-                        content: TRAFFIC_CGI,
-                        executable: true,
-                    },
-                ],
-                mounts: [{ ...spool, readOnly: true }],
-                labels: labelList(
-                    pathRouteLabels({
-                        router,
-                        host: args.host,
-                        path: TRAFFIC_HEALTH_PATH,
-                        targetPath: "/cgi-bin/traffic-health",
-                        port: 8080,
-                        network: args.network,
-                    }),
-                ),
-                networksAdvanced: [{ name: args.network }],
-                restart: "unless-stopped",
-                memory: 32,
+                mount: spool,
+                network: args.network,
             },
             child,
         );

@@ -186,21 +186,31 @@ describe("log shipping on a droplet", () => {
 });
 
 describe("log shipping in the program (mocks)", () => {
-    it("every container of staging logs to journald, tagged with its name", async () => {
-        const run = await runStack("staging");
-        const containers = ofType(run.resources, "docker:index/container:Container");
-        assert.deepEqual(containers.map((c) => c.name).sort(), [
-            "staging-backup",
-            "staging-mailpit",
-            "staging-odoo",
-            "staging-odoo-init",
-            "staging-postgres",
-            "staging-traefik",
+    it("every container of staging and prod logs to journald, tagged with its name", async () => {
+        const staging = ["backup", "mailpit", "odoo", "odoo-init", "postgres", "traefik"];
+        // prod: no Mailpit; the backup and traffic status endpoints, the traffic checker and the
+        // one-shot delivery of the GitOps parameter.
+        const prod = ["backup", "backup-health", "gitops-parameter", "odoo", "odoo-init"].concat([
+            "postgres",
+            "traefik",
+            "traffic-check",
+            "traffic-health",
         ]);
-        for (const c of containers) {
-            const inputs = inputsOf(c);
-            assert.equal(inputs.logDriver, "journald", c.name);
-            assert.deepEqual(inputs.logOpts, { tag: "{{.Name}}" }, c.name);
+        for (const [stack, names] of [
+            ["staging", staging],
+            ["prod", prod],
+        ] as const) {
+            const run = await runStack(stack);
+            const containers = ofType(run.resources, "docker:index/container:Container");
+            assert.deepEqual(
+                containers.map((c) => c.name).sort(),
+                names.map((n) => `${stack}-${n}`).sort(),
+            );
+            for (const c of containers) {
+                const inputs = inputsOf(c);
+                assert.equal(inputs.logDriver, "journald", c.name);
+                assert.deepEqual(inputs.logOpts, { tag: "{{.Name}}" }, c.name);
+            }
         }
         assert.deepEqual(CONTAINER_LOGGING, {
             logDriver: "journald",
