@@ -20,6 +20,7 @@ import {
 } from "../components/host-access";
 import { ConfigError, parseConfig } from "../stacks/config";
 import { inputsOf } from "./doubles/mock-cloud";
+import { stubHost } from "./doubles/host-stubs";
 import { checkWith, exampleConfig, one, runStack } from "./helpers";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "odoo-platform-access-"));
@@ -278,15 +279,7 @@ describe("the people's script and files", () => {
 
     it("run against stub commands: users, key files, sudoers, sshd; a person removed loses all", () => {
         const root = tmp();
-        const bin = path.join(root, "stub-bin");
-        fs.mkdirSync(bin);
-        const log = path.join(root, "calls");
-        const stub = (name: string, body = "") =>
-            fs.writeFileSync(
-                path.join(bin, name),
-                `#!/bin/sh\necho "${name} $*" >>"${log}"\n${body}`,
-                { mode: 0o755 },
-            );
+        const { stub, run, calls: called } = stubHost(root);
         // `id -u`: alice exists already, bob and carol are new; the group holds alice and dave,
         // who left the list (getent's format: name:x:gid:members).
         stub("id", "case $2 in alice) echo 1001 ;; *) exit 1 ;; esac\n");
@@ -315,17 +308,9 @@ describe("the people's script and files", () => {
         fs.mkdirSync(path.join(root, "etc/ssh/authorized_keys"), { recursive: true });
         fs.writeFileSync(path.join(root, "etc/ssh/authorized_keys/dave"), "old key\n");
 
-        const r = spawnSync("sh", ["-s"], {
-            input: renderPeopleScript(people, stagingEntry),
-            env: { PATH: `${bin}:/usr/bin:/bin`, ROOT: root },
-            encoding: "utf8",
-        });
+        const r = run(renderPeopleScript(people, stagingEntry));
         assert.equal(r.status, 0, r.stderr);
-        const calls = fs
-            .readFileSync(log, "utf8")
-            .trim()
-            .split("\n")
-            .filter((l) => !l.startsWith("install ") && !l.startsWith("id "));
+        const calls = called().filter((l) => !l.startsWith("install ") && !l.startsWith("id "));
         assert.deepEqual(calls, [
             "groupadd -f odoo-people",
             "usermod --comment odoo-platform admin --groups odoo-people --shell /bin/sh alice",

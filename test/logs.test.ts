@@ -22,6 +22,7 @@ import {
 } from "../components/log-shipping";
 import { ConfigError, parseConfig } from "../stacks/config";
 import { LogsRequest, logsCommand, parseRequest } from "../tools/logs";
+import { stubHost } from "./doubles/host-stubs";
 import { inputsOf, isSecret } from "./doubles/mock-cloud";
 import {
     ROOT,
@@ -106,15 +107,7 @@ describe("log shipping on a droplet", () => {
 
     function runSettings(script: string, rsyslogOk = true) {
         const root = tmp();
-        const bin = path.join(root, "stub-bin");
-        fs.mkdirSync(bin);
-        const log = path.join(root, "calls");
-        const stub = (name: string, body = "") =>
-            fs.writeFileSync(
-                path.join(bin, name),
-                `#!/bin/sh\necho "${name} $*" >>"${log}"\n${body}`,
-                { mode: 0o755 },
-            );
+        const { stub, run, calls } = stubHost(root);
         // dpkg-query's answer for an installed package (dpkg 1.21, Debian 12).
         stub("dpkg-query", "printf 'install ok installed'\n");
         stub("apt-get");
@@ -123,19 +116,15 @@ describe("log shipping on a droplet", () => {
             "rsyslogd",
             rsyslogOk ? "" : "echo 'rsyslogd: error during config processing' >&2; exit 1\n",
         );
-        const r = spawnSync("sh", ["-s"], {
-            input: script,
-            env: { PATH: `${bin}:/usr/bin:/bin`, ROOT: root },
-            encoding: "utf8",
-        });
-        const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [];
+        const r = run(script);
         const read = (p: string) =>
             fs.existsSync(path.join(root, p))
                 ? fs.readFileSync(path.join(root, p), "utf8")
                 : undefined;
         const files = { journald: read(JOURNALD_DROP_IN), forward: read(RSYSLOG_DROP_IN) };
+        const result = { status: r.status, stderr: r.stderr, calls: calls(), files };
         fs.rmSync(root, { recursive: true, force: true });
-        return { status: r.status, stderr: r.stderr, calls, files };
+        return result;
     }
 
     it("run against stubs: writes journald's and rsyslog's files, checks, restarts both", () => {
