@@ -141,6 +141,15 @@ function databaseUri(db: ManagedDatabase, database: string): pulumi.Output<strin
     );
 }
 
+/**
+ * The official image whose client tools (pg_dump, pg_restore, psql) serve a managed cluster of
+ * `version`: the droplet's backups, restores and one-shot SQL containers run them. pg_dump
+ * refuses to dump a server newer than itself ("aborting because of server version mismatch").
+ */
+export function managedToolsImage(version: string): string {
+    return `postgres:${version}`;
+}
+
 /** The managed PostgreSQL cluster of `database: managed`, on either runtime. */
 function managedDatabase(
     cfg: PlatformConfig,
@@ -352,7 +361,9 @@ function buildDropletEnvironment(
     const containers = new OdooContainers(plan.name, {
         provider: host.docker,
         odooImage: cfg.odooImage,
-        postgresImage: cfg.postgresImage,
+        // With a managed cluster no PostgreSQL runs here: the image only brings the client tools,
+        // which must be the cluster's major version (pg_dump refuses a newer server).
+        postgresImage: managed ? managedToolsImage(cfg.databaseVersion) : cfg.postgresImage,
         odoo: odooSettings(cfg),
         odooVersion: cfg.odooVersion,
         odooHosts: [odooHost],

@@ -705,6 +705,28 @@ describe("managed PostgreSQL on the droplet runtime", function () {
         }
     });
 
+    it("runs the client tools of the cluster's major version, not the database container's image", async () => {
+        // pg_dump refuses a server newer than itself: the backups, the grant and the parameter
+        // delivery get postgres:<databaseVersion> (16 by default), whatever postgresImage says.
+        const images = (r: ProgramRun) =>
+            ofType(r.resources, "docker:index/remoteImage:RemoteImage")
+                .map((i) => String(inputsOf(i)["name"]))
+                .filter((n) => n.startsWith("postgres:"));
+        const backupImage = (r: ProgramRun) =>
+            (one(r.resources, T.container, "prod-backup").inputs["envs"] as string[]).filter((e) =>
+                e.startsWith("PG_IMAGE="),
+            );
+        assert.deepEqual(images(run), ["postgres:16", "postgres:16"]);
+        assert.deepEqual(backupImage(run), ["PG_IMAGE=postgres:16"]);
+        const v17 = await runStack("prod", {
+            database: "managed",
+            databaseVersion: "17",
+            postgresPassword: undefined,
+        });
+        assert.deepEqual(images(v17), ["postgres:17", "postgres:17"]);
+        assert.deepEqual(backupImage(v17), ["PG_IMAGE=postgres:17"]);
+    });
+
     it("grants Odoo's role its database once, as the cluster's admin, before Odoo starts", () => {
         const grant = one(run.resources, T.container, "prod-db-grant");
         assert.deepEqual(grant.inputs["command"], [

@@ -532,6 +532,13 @@ describe("config schema", () => {
             /14, 15, 16, 17/,
         ],
         [
+            "a PostgreSQL image with a managed cluster",
+            "prod",
+            { database: "managed", postgresImage: "postgres:15" },
+            "postgresImage",
+            /must not be set with database managed: .*postgres:<databaseVersion>.*pg_dump refuses a newer server/,
+        ],
+        [
             "unknown key",
             "staging",
             { odooWorkerz: "4" },

@@ -87,6 +87,16 @@ export function runtimeChecks(
             issue,
         );
     }
+    if (managed) {
+        refuseSet(
+            c,
+            ["postgresImage"],
+            "must not be set with database managed: no PostgreSQL container runs, and the client " +
+                "tools (pg_dump, pg_restore, psql) run postgres:<databaseVersion>, the cluster's " +
+                "major version (pg_dump refuses a newer server); remove postgresImage",
+            issue,
+        );
+    }
     if (
         managed &&
         production &&
