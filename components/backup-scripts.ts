@@ -158,9 +158,11 @@ neutralize() {
     sh -c "$NEUTRALIZE_CMD" neutralize "$1"
   elif [ "$TOOLS" = docker ]; then
     : "\${ADDONS_PATH:?set ADDONS_PATH to the addons path of the stack}"
+    # PGSSLMODE reaches the image's wait-for-psql.py (libpq); Odoo itself passes its own
+    # --db_sslmode (default prefer) to every connection and never reads it.
     docker run --rm --network "$NETWORK" -e HOST="$PGHOST" -e PORT="$PGPORT" -e USER="$PGUSER" \\
       -e PASSWORD="$PGPASSWORD" -e PGSSLMODE "$ODOO_IMAGE" \\
-      odoo neutralize --addons-path="$ADDONS_PATH" -d "$1"
+      odoo neutralize --addons-path="$ADDONS_PATH" \${PGSSLMODE:+"--db_sslmode=$PGSSLMODE"} -d "$1"
   else
     # shellcheck disable=SC2016 # the example is meant literally
     die 'set NEUTRALIZE_CMD to neutralize outside the host, e.g. NEUTRALIZE_CMD='"'"'odoo neutralize --addons-path=<addons path of the stack> -d "$1"'"'"

@@ -33,6 +33,12 @@ export interface OdooSettings {
     readonly smtp: SmtpTarget;
     /** Modules to update at start (`-u`); only for preview environments. */
     readonly updateModules?: readonly string[];
+    /**
+     * `require` with a managed cluster. Odoo hands every connection its own `db_sslmode`
+     * (default `prefer`: plain text if TLS fails), so libpq's PGSSLMODE never reaches it (Odoo 18
+     * `sql_db.connection_info_for`); only `--db_sslmode` does.
+     */
+    readonly dbSslMode?: "require";
 }
 
 export const ODOO_HTTP_PORT = 8069;
@@ -75,6 +81,7 @@ export function odooFlags(s: OdooSettings): string[] {
     if (s.smtp.user !== undefined) flags.push(`--smtp-user=${s.smtp.user}`);
     if (s.smtp.encryption === "starttls") flags.push("--smtp-ssl");
     if (s.smtp.from !== undefined) flags.push(`--email-from=${s.smtp.from}`);
+    if (s.dbSslMode !== undefined) flags.push(`--db_sslmode=${s.dbSslMode}`);
     if (s.updateModules !== undefined && s.updateModules.length > 0) {
         flags.push(`--update=${s.updateModules.join(",")}`);
     }

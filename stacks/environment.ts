@@ -63,6 +63,7 @@ export function odooSettings(cfg: PlatformConfig): OdooSettings {
         limitTimeReal: cfg.odooLimitTimeReal,
         // The App Platform upgrade job's; the droplet runtime's release updates over SSH.
         updateModules: cfg.runtime === "app-platform" ? cfg.odooUpdateModules : undefined,
+        dbSslMode: cfg.database === "managed" ? "require" : undefined,
         smtp:
             cfg.stage === "production" && cfg.smtpHost !== undefined
                 ? {

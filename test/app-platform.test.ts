@@ -705,6 +705,22 @@ describe("managed PostgreSQL on the droplet runtime", function () {
         }
     });
 
+    it("tells Odoo itself to require TLS: it never reads PGSSLMODE (test:odoo holds it to Odoo)", async () => {
+        for (const name of ["prod-odoo", "prod-odoo-init"]) {
+            const command = one(run.resources, T.container, name).inputs["command"] as string[];
+            assert.equal(
+                command.filter((a) => a.startsWith("--db_sslmode")).join(),
+                "--db_sslmode=require",
+                name,
+            );
+        }
+        const container = await runStack("prod");
+        const command = one(container.resources, T.container, "prod-odoo").inputs[
+            "command"
+        ] as string[];
+        assert.ok(!command.some((a) => a.startsWith("--db_sslmode")), command.join(" "));
+    });
+
     it("runs the client tools of the cluster's major version, not the database container's image", async () => {
         // pg_dump refuses a server newer than itself: the backups, the grant and the parameter
         // delivery get postgres:<databaseVersion> (16 by default), whatever postgresImage says.
