@@ -30,6 +30,7 @@ import {
     runWorkflow,
     shellOf,
 } from "./workflow-harness";
+import { stubHost } from "./doubles/host-stubs";
 import { Scope, condition, evaluate, interpolate } from "./workflow-expressions";
 
 const PLATFORM_WORKFLOWS = path.join(ROOT, ".github", "workflows");
@@ -679,6 +680,54 @@ describe("workflow harness: the workflows' jobs run step by step with stub CLIs"
         REMOTE.indexOf("<<'REMOTE'\n") + "<<'REMOTE'\n".length,
         REMOTE.indexOf("\nREMOTE\n") + 1,
     );
+
+    describe("the release's steps on the host (its remote script, against a stub docker)", () => {
+        /** Runs one remote step; `containers` are the ones `docker inspect` finds. */
+        function remote(args: string[], containers: string[]) {
+            const root = fs.mkdtempSync(path.join(os.tmpdir(), "odoo-platform-remote-"));
+            try {
+                const host = stubHost(root);
+                // docker 27+: `docker inspect` of an unknown name exits 1 ("No such object").
+                host.stub(
+                    "docker",
+                    `if [ "$1" = inspect ]; then\n  for c in ${containers.join(" ")}; do [ "$4" = "$c" ] && exit 0; done\n` +
+                        '  echo "Error: No such object: $4" >&2; exit 1\nfi\n',
+                );
+                const r = spawnSync("bash", ["-s", "--", ...args], {
+                    input: remoteScript,
+                    env: { PATH: `${path.join(root, "stub-bin")}:/usr/bin:/bin`, HOME: root },
+                    encoding: "utf8",
+                });
+                return { status: r.status, stderr: r.stderr, calls: host.calls() };
+            } finally {
+                fs.rmSync(root, { recursive: true, force: true });
+            }
+        }
+        const upgrade = ["prod", "odoo", "upgrade", BUILT_IMAGE, "sale", "", ADDONS];
+
+        it("without a database container (database: managed) stops before Odoo does, and says why", () => {
+            for (const step of [upgrade, ["prod", "odoo", "restore-database"]]) {
+                const r = remote(step, ["prod-odoo"]);
+                assert.equal(r.status, 1, r.stderr);
+                assert.deepEqual(r.calls, ["docker inspect -f {{.Name}} prod-postgres"]);
+                assert.match(
+                    r.stderr,
+                    /^prod has no database container \(prod-postgres; database: managed\?\): the release cannot keep odoo aside as odoo_pre_upgrade, so it updates no module\. Odoo still serves the current image\./,
+                );
+            }
+        });
+
+        it("with the database container goes past the check to the database", () => {
+            // restore-database asks the container for the pre-upgrade copy (the stub has none).
+            const r = remote(["prod", "odoo", "restore-database"], ["prod-odoo", "prod-postgres"]);
+            assert.equal(r.status, 1);
+            assert.equal(r.stderr, "no odoo_pre_upgrade to go back to\n");
+            assert.deepEqual(r.calls, [
+                "docker inspect -f {{.Name}} prod-postgres",
+                "docker exec -i prod-postgres psql -X -v ON_ERROR_STOP=1 -U odoo -d postgres -Atq -c SELECT count(*) FROM pg_database WHERE datname = 'odoo_pre_upgrade'",
+            ]);
+        });
+    });
 
     describe("a merge goes to staging", () => {
         it("push to main: build, tests, deploy.yml starts release.yml and waits; release.yml releases the image to staging", () => {

@@ -44,12 +44,22 @@ set -euo pipefail
 stack=$1 db=$2 step=$3
 shift 3
 q() { docker exec -i "$stack-postgres" psql -X -v ON_ERROR_STOP=1 -U odoo -d postgres -Atq "$@"; }
+# Keeping the database aside needs the database container: with a managed cluster
+# (database: managed) there is none, and Odoo's role there may not create or rename databases.
+# Checked before anything stops, so Odoo goes on serving the current image.
+need_container() {
+    docker inspect -f '{{.Name}}' "$stack-postgres" >/dev/null 2>&1 || {
+        echo "$stack has no database container ($stack-postgres; database: managed?): the release cannot keep $db aside as ${db}_pre_upgrade, so it updates no module. Odoo still serves the current image. Release without module changes, or update them by hand after a backup (README, \"Promote\")" >&2
+        exit 1
+    }
+}
 disconnect() {
     q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$1' AND pid <> pg_backend_pid()" >/dev/null
 }
 case "$step" in
 upgrade)
     image=$1 update=$2 install=$3 addons=$4
+    need_container
     docker pull --quiet "$image" >/dev/null
     # Odoo's environment as deployed (database address and password), for the upgrade run.
     docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$stack-odoo" | grep -v '^$' >"/root/.upgrade-$stack.env"
@@ -76,6 +86,7 @@ upgrade)
     ;;
 restore-database)
     # The pre-upgrade database back in place; the failed one kept aside for a look.
+    need_container
     [ "$(q -c "SELECT count(*) FROM pg_database WHERE datname = '${db}_pre_upgrade'")" = 1 ] || {
         echo "no ${db}_pre_upgrade to go back to" >&2
         exit 1
