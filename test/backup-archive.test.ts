@@ -21,6 +21,9 @@ import { PgServer, psql, startPostgres } from "./doubles/pg";
 import { odooBackupArgs } from "./doubles/snapshots";
 import { backupEnv } from "./doubles/script-env";
 
+/** A real pg_dump 17.12 archive (test/fixtures/pg-dump/README.md). */
+const NEWER_DUMP = path.join(__dirname, "fixtures", "pg-dump", "pg_dump-17.12-of-15.20.dump");
+
 describe("odoo-archive: a snapshot as Odoo's backup zip (real PostgreSQL and restic)", function () {
     this.timeout(300_000);
     let pg: PgServer;
@@ -115,6 +118,80 @@ describe("odoo-archive: a snapshot as Odoo's backup zip (real PostgreSQL and res
             new RegExp(`differs: file \\./${victim}: content differs from the backup`),
         );
         assert.ok(!fs.existsSync(zip));
+    });
+
+    it("reads a newer pg_dump's archive with that release's image, or names what is missing", () => {
+        // A real pg_dump 17.12 archive (archive version 1.16: the local pg_restore 15 refuses it)
+        // beside odoo-backup's own manifest, as App Platform's backup worker writes them with the
+        // Odoo image's newest pg_dump; filestore left out.
+        const restored = path.join(dir, "restored-17");
+        const current = path.join(dir, "newer", "current");
+        const restic = (args: string[]) => {
+            const r = spawnSync("restic", args, { env, encoding: "utf8" });
+            assert.equal(r.status, 0, r.stderr);
+            return r.stdout;
+        };
+        restic(["restore", "latest", "--target", restored, "--include", env.SPOOL!]);
+        fs.mkdirSync(current, { recursive: true });
+        fs.copyFileSync(
+            path.join(restored, env.SPOOL!, "current", "manifest"),
+            path.join(current, "manifest"),
+        );
+        fs.copyFileSync(NEWER_DUMP, path.join(current, "database.dump"));
+        const id = /"snapshot_id":"([0-9a-f]{64})"/.exec(
+            restic([...odooBackupArgs(db, current), "--json"]),
+        )?.[1];
+        assert.ok(id);
+        const zip = path.join(dir, "newer.zip");
+        // The tools this script runs, and a docker that logs its call and writes what the
+        // postgres:17 image's pg_restore would (there is no Docker engine here).
+        const bin = path.join(dir, "newer-bin");
+        fs.mkdirSync(bin);
+        for (const tool of ["restic", "pg_restore", "zip", "sha512sum", "od", "awk", "id"]) {
+            const found = spawnSync("sh", ["-c", `command -v ${tool}`], {
+                env,
+                encoding: "utf8",
+            }).stdout.trim();
+            assert.ok(found, tool);
+            fs.symlinkSync(found, path.join(bin, tool));
+        }
+        const archive = (extra: string) =>
+            spawnSync("sh", [path.join(dir, "odoo-archive"), id, zip], {
+                env: { ...env, PATH: `${extra}${bin}:/bin` },
+                encoding: "utf8",
+            });
+        const refused = archive("");
+        assert.equal(refused.status, 1, refused.stderr);
+        assert.match(
+            refused.stderr,
+            /error: database\.dump was written by pg_dump 17\.12 \(Debian 17\.12-0\+deb13u1\), which this pg_restore \(PostgreSQL\) 15\.\d+ .*cannot read: install PostgreSQL 17's client, or run where Docker runs the postgres:17 image/,
+        );
+        assert.ok(!fs.existsSync(zip));
+        const stub = path.join(dir, "docker-bin");
+        fs.mkdirSync(stub);
+        const calls = path.join(dir, "docker-calls");
+        fs.writeFileSync(
+            path.join(stub, "docker"),
+            `#!/bin/sh\necho "$*" >>"${calls}"\n` +
+                'while [ $# -gt 0 ]; do [ "$1" = -f ] && { echo "-- dump.sql" >"$2"; break; }; shift; done\n',
+            { mode: 0o755 },
+        );
+        const read = archive(`${stub}:`);
+        assert.equal(read.status, 0, read.stderr);
+        assert.match(
+            read.stdout,
+            /writing dump\.sql of odoo_archive \(dumped by pg_dump 17\.12 \(Debian 17\.12-0\+deb13u1\)\)/,
+        );
+        const [call] = fs.readFileSync(calls, "utf8").trim().split("\n");
+        const work = /-v (\S+):\1 /.exec(call)?.[1];
+        assert.ok(work?.startsWith(path.join(env.SPOOL!, "archive-")), call);
+        assert.equal(
+            call,
+            `run --rm --user ${process.getuid?.()}:${process.getgid?.()} -v ${work}:${work} postgres:17 ` +
+                `pg_restore --no-owner --no-acl -f ${work}/zip/dump.sql ${work}/restored${current}/database.dump`,
+        );
+        const listing = spawnSync("unzip", ["-Z1", zip], { encoding: "utf8" }).stdout.split("\n");
+        assert.ok(listing.includes("dump.sql"), listing.join(" "));
     });
 
     it("refuses a relative archive path and a snapshot that is not an id", () => {
