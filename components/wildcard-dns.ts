@@ -110,17 +110,19 @@ export class WildcardDns extends pulumi.ComponentResource {
             this.registerOutputs({ hostnames: this.hostnames });
             return;
         }
+        // The zone-scoped groups, picked by exact name here: the data source's `name` filter
+        // "must be URL-encoded" (its docs), and whether the provider encodes it again is not
+        // said; a filter that matched nothing would fail every preview.
+        const zoneGroups = cloudflare.getApiTokenPermissionGroupsListOutput(
+            { scope: "com.cloudflare.api.account.zone" },
+            child,
+        );
         const groups = TOKEN_PERMISSIONS.map((perm) =>
-            cloudflare
-                .getApiTokenPermissionGroupsListOutput(
-                    { name: perm, scope: "com.cloudflare.api.account.zone" },
-                    child,
-                )
-                .apply((r) => {
-                    const hit = r.results.find((g) => g.name === perm);
-                    if (hit === undefined) throw new Error(`Cloudflare has no "${perm}" group`);
-                    return { id: hit.id };
-                }),
+            zoneGroups.apply((r) => {
+                const hit = r.results.find((g) => g.name === perm);
+                if (hit === undefined) throw new Error(`Cloudflare has no "${perm}" group`);
+                return { id: hit.id };
+            }),
         );
         const token = new cloudflare.ApiToken(
             `${name}-traefik-token`,

@@ -197,14 +197,23 @@ export const DEFAULT_INVOKES: Record<string, InvokeHandler> = {
         nodeId: `R_${digest(String(a.inputs["name"])).slice(0, 12)}`,
         defaultBranch: "main",
     }),
+    // The API's answer for the zone scope (the groups the program looks up among them). A `name`
+    // filter is refused: its value "must be URL-encoded" (the data source's docs), and whether
+    // the provider encodes it again is unknown, so the program must not depend on it.
     "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList": (a) => {
-        const name = String(a.inputs["name"]);
-        const id = CLOUDFLARE_PERMISSION_GROUPS[name];
-        if (id === undefined) throw new Error(`mock: no Cloudflare permission group "${name}"`);
+        if (a.inputs["name"] !== undefined) {
+            throw new Error("mock: filter permission groups by scope and pick them by name");
+        }
+        const scope = a.inputs["scope"];
+        if (scope !== "com.cloudflare.api.account.zone") {
+            throw new Error(`mock: no permission groups of scope ${String(scope)}`);
+        }
         return {
-            results: [
-                { id, name, category: "zone", isSelectable: true, scopes: [a.inputs["scope"]] },
-            ],
+            results: Object.entries(CLOUDFLARE_PERMISSION_GROUPS).map(([name, id]) => ({
+                id,
+                name,
+                scopes: [scope],
+            })),
         };
     },
 };
