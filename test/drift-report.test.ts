@@ -49,6 +49,32 @@ describe("drift report (pulumi preview --json / refresh --preview-only --json)",
         assert.doesNotMatch(md, /new-secret-in-the-clear|old-secret/);
     });
 
+    it("a refresh step without any diff (pulumi/pulumi#16278) still names the resource and the way to see it", () => {
+        // As that issue reports Pulumi 3.117's JSON: the step counts as an update, but it has no
+        // detailedDiff and its states do not differ.
+        const state = { type: "digitalocean:index/firewall:Firewall", inputs: { name: "prod-fw" } };
+        const md = driftReport(
+            {
+                steps: [
+                    {
+                        op: "update",
+                        urn: "urn:pulumi:prod::odoo-platform::digitalocean:index/firewall:Firewall::prod-fw",
+                        oldState: state,
+                        newState: state,
+                    },
+                ],
+            },
+            "prod",
+        );
+        assert.match(md, /^## Drift in `prod`: 1 update\n/);
+        assert.ok(
+            md.includes(
+                "### update `prod-fw` (digitalocean:Firewall)\n\nPulumi's JSON names no property of this change (refresh steps may carry no diff: pulumi/pulumi#16278); `pulumi refresh --preview-only --diff -s prod` shows them.",
+            ),
+            md,
+        );
+    });
+
     it("no change: says so, with the count", () => {
         assert.equal(
             driftReport(fixture("no-change"), "staging"),

@@ -83,7 +83,7 @@ function changedKeys(a: Record<string, unknown> = {}, b: Record<string, unknown>
     return [...keys].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
 }
 
-function describe(step: Step): string[] {
+function describe(step: Step, stack: string): string[] {
     const name = step.urn.split("::").pop() ?? step.urn;
     const type = (
         step.newState?.type ??
@@ -117,7 +117,16 @@ function describe(step: Step): string[] {
         );
     }
     if (keys.length === 0) {
-        lines.push("", "No property differs.");
+        // Pulumi's JSON of a refresh may carry neither a diff nor differing states for a
+        // resource it counts as changed (pulumi/pulumi#16278, #7665: refresh steps have no
+        // detailed diff); its text display shows the properties.
+        lines.push(
+            "",
+            "Pulumi's JSON names no property of this change (refresh steps may carry no diff: " +
+                "pulumi/pulumi#16278); `pulumi refresh --preview-only --diff -s " +
+                stack +
+                "` shows them.",
+        );
         return lines;
     }
     if (source === "outputs")
@@ -151,7 +160,7 @@ export function driftReport(json: PreviewJson, stack: string): string {
     const counts = new Map<string, number>();
     for (const s of steps) counts.set(s.op, (counts.get(s.op) ?? 0) + 1);
     const summary = [...counts].map(([op, n]) => `${n} ${op}`).join(", ");
-    const body = steps.flatMap((s) => [...describe(s), ""]);
+    const body = steps.flatMap((s) => [...describe(s, stack), ""]);
     return [
         `## Drift in \`${stack}\`: ${summary}`,
         "",
