@@ -437,7 +437,11 @@ if ! wait "$create_pid"; then
 fi
 create_pid=""
 log "loading $source_db into $new"
-pg pg_restore -j "\${JOBS:-2}" --no-owner --no-acl -d "$new" "$dump"
+# The schema in one transaction, then the data, indexes and constraints JOBS at a time: pg_restore
+# -j runs the schema one statement per commit, and an Odoo database's schema is thousands of
+# statements (tables, sequences, a comment on every column), each commit a WAL flush.
+pg pg_restore --section=pre-data --single-transaction --no-owner --no-acl -d "$new" "$dump"
+pg pg_restore -j "\${JOBS:-2}" --section=data --section=post-data --no-owner --no-acl -d "$new" "$dump"
 if [ -n "$compare" ]; then
   table_checksums "$new" "$checksums" >"$meta/restored-tables" ||
     die "could not checksum the tables of $new"
