@@ -5,9 +5,7 @@
  * be what the table says.
  */
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
-import * as path from "path";
-import { realOdoo } from "./real-odoo";
+import { odooPython, realOdoo } from "./real-odoo";
 import { OPTIONS_CASES } from "./options-cases";
 
 /** Runs every case through the real parser; one JSON line per case. */
@@ -65,18 +63,7 @@ describe("Odoo's own parser reads the option table as the pack does", function (
                 dests: "values" in c.expect ? Object.keys(c.expect.values) : [],
             })),
         );
-        const r =
-            real.kind === "source"
-                ? spawnSync(real.python, ["-c", SCRIPT, input], {
-                      encoding: "utf8",
-                      env: { ...process.env, PYTHONPATH: real.source },
-                      cwd: path.resolve(real.source),
-                  })
-                : spawnSync(
-                      "docker",
-                      ["run", "--rm", "--entrypoint", "python3", real.image, "-c", SCRIPT, input],
-                      { encoding: "utf8" },
-                  );
+        const r = odooPython(real, SCRIPT, [input]);
         assert.equal(r.status, 0, `the real parser did not run: ${r.stderr}`);
         answers = r.stdout
             .trim()

@@ -81,6 +81,37 @@ export function odooVersion(real: RealOdoo): string {
     return line.trim();
 }
 
+/**
+ * Runs a Python `script` (`python3 -c`, with `args` after it) where the real Odoo's package
+ * imports: the source tree on PYTHONPATH, or inside the image. `env` is added to the environment
+ * either way.
+ */
+export function odooPython(
+    real: RealOdoo,
+    script: string,
+    args: readonly string[],
+    env: Readonly<Record<string, string>> = {},
+) {
+    return real.kind === "source"
+        ? spawnSync(real.python, ["-c", script, ...args], {
+              encoding: "utf8",
+              env: { ...process.env, ...env, PYTHONPATH: real.source },
+              cwd: path.resolve(real.source),
+          })
+        : spawnSync(
+              "docker",
+              ["run", "--rm", ...Object.keys(env).flatMap((k) => ["-e", k])].concat([
+                  "--entrypoint",
+                  "python3",
+                  real.image,
+                  "-c",
+                  script,
+                  ...args,
+              ]),
+              { encoding: "utf8", env: { ...process.env, ...env } },
+          );
+}
+
 export function describeOdoo(real: RealOdoo): string {
     return real.kind === "source"
         ? `source ${real.source}, ${real.python}`

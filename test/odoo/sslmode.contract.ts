@@ -6,9 +6,7 @@
  * from Odoo's own `sql_db.connection_info_for` after Odoo's parser took the rendered command.
  */
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
-import * as path from "path";
-import { realOdoo } from "./real-odoo";
+import { odooPython, realOdoo } from "./real-odoo";
 import { renderedApp, renderedContainer, renderedOdoo } from "./rendered";
 
 /** Parses the arguments (argv[1], JSON) as `odoo server` does and prints the connection info. */
@@ -28,24 +26,7 @@ function sslmodeOf(args: readonly string[]): unknown {
     const real = realOdoo();
     const input = JSON.stringify(args);
     // The container's libpq variable, as the program sets it beside the command.
-    const env = { ...process.env, PGSSLMODE: "require" };
-    const r =
-        real.kind === "source"
-            ? spawnSync(real.python, ["-c", SCRIPT, input], {
-                  encoding: "utf8",
-                  env: { ...env, PYTHONPATH: real.source },
-                  cwd: path.resolve(real.source),
-              })
-            : spawnSync(
-                  "docker",
-                  ["run", "--rm", "-e", "PGSSLMODE", "--entrypoint", "python3"].concat([
-                      real.image,
-                      "-c",
-                      SCRIPT,
-                      input,
-                  ]),
-                  { encoding: "utf8", env },
-              );
+    const r = odooPython(real, SCRIPT, [input], { PGSSLMODE: "require" });
     assert.equal(r.status, 0, `Odoo's parser did not run: ${r.stderr}`);
     return (JSON.parse(r.stdout.trim().split("\n").pop() as string) as { sslmode?: unknown })
         .sslmode;
